@@ -1,0 +1,64 @@
+import { drizzle } from "drizzle-orm/d1";
+import { env, exports } from "cloudflare:workers";
+import { Auth, type AuthOptions } from "../src/auth/auth";
+import { readConfig } from "../src/config";
+import { DB } from "../src/db/db";
+
+let counter = 0;
+
+/** A fresh address per call, so tests never depend on each other's rows. */
+export function uniqueEmail(prefix = "user"): string {
+  counter += 1;
+  return `${prefix}-${counter}-${crypto.randomUUID().slice(0, 8)}@example.com`;
+}
+
+export function makeDb(): DB {
+  return new DB(drizzle(env.DB));
+}
+
+export function makeAuth(overrides: Partial<AuthOptions> = {}): Auth {
+  return new Auth(makeDb(), { ...readConfig(env), ...overrides });
+}
+
+type Fields = Record<string, string>;
+
+export interface CallOptions {
+  form?: Fields;
+  json?: unknown;
+  body?: BodyInit;
+  cookie?: string;
+  headers?: Record<string, string>;
+}
+
+/** Calls the worker's own fetch handler, as a client on the network would. */
+export function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
+  const headers = new Headers(options.headers);
+  let body: BodyInit | undefined = options.body;
+  if (options.form) {
+    body = new URLSearchParams(options.form);
+  } else if (options.json !== undefined) {
+    body = JSON.stringify(options.json);
+    headers.set("content-type", "application/json");
+  }
+  if (options.cookie !== undefined) headers.set("cookie", options.cookie);
+  return exports.default.fetch(`http://localhost${path}`, { method, headers, body, redirect: "manual" });
+}
+
+/** The session_id value a response sets, or undefined. */
+export function sessionCookieOf(response: Response): string | undefined {
+  const header = response.headers.get("set-cookie") ?? "";
+  return /(?:^|,\s*)session_id=([^;]*)/.exec(header)?.[1];
+}
+
+export async function register(email: string, password = "pw"): Promise<Response> {
+  return call("POST", "/users", { form: { email, password } });
+}
+
+/** Registers and logs in; returns the cookie header to send as that user. */
+export async function loggedIn(email = uniqueEmail(), password = "pw"): Promise<{ email: string; cookie: string }> {
+  await register(email, password);
+  const response = await call("POST", "/sessions", { form: { email, password } });
+  const id = sessionCookieOf(response);
+  if (response.status !== 200 || !id) throw new Error(`login failed: ${response.status}`);
+  return { email, cookie: `session_id=${id}` };
+}

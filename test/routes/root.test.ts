@@ -1,0 +1,24 @@
+import { expect, it } from "vitest";
+import { call } from "../helpers";
+
+it("GET / welcomes in French", async () => {
+  const response = await call("GET", "/");
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+  expect(await response.json()).toEqual({ message: "Bienvenue" });
+});
+
+it("an unknown path is a JSON 404", async () => {
+  const response = await call("GET", "/nowhere");
+  expect(response.status).toBe(404);
+  expect(await response.json()).toEqual({ message: "not found" });
+});
+
+it("a wrong method on a known path is a JSON 405 with Allow", async () => {
+  const response = await call("PATCH", "/reset_password");
+  expect(response.status).toBe(405);
+  expect(response.headers.get("allow")).toContain("PUT");
+  expect(await response.json()).toEqual({ message: "method not allowed" });
+  expect((await call("POST", "/")).status).toBe(405);
+  expect((await call("GET", "/sessions")).status).toBe(405);
+});
