@@ -10,6 +10,8 @@ export default defineConfig(async () => {
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
         miniflare: {
+          // An empty database on which a test replays the migration history step by step.
+          d1Databases: { UPGRADE_DB: "upgrade-test" },
           bindings: {
             TEST_MIGRATIONS: migrations,
             // The lowest bcrypt cost keeps the suite fast; production uses wrangler.toml's value.

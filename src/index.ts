@@ -1,7 +1,11 @@
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { MAX_BODY_BYTES } from "./http/body";
 import { type AppEnv, withAuth } from "./http/context";
+import { csrfGuard } from "./http/csrf";
 import { errorBody, notFound, onError } from "./http/errors";
 import { passwordResetRoutes } from "./routes/password-reset";
 import { sessionsRoutes } from "./routes/sessions";
@@ -10,8 +14,16 @@ import { usersRoutes } from "./routes/users";
 const app = new Hono<AppEnv>();
 
 app.use(requestId());
-app.use(methodNotAllowed({ app, onMethodNotAllowed: (c, methods) => c.json(errorBody("method not allowed"), 405, { Allow: methods.join(", ") }) }));
+app.use(secureHeaders());
+app.use(
+  methodNotAllowed({
+    app,
+    onMethodNotAllowed: (c, methods) => c.json(errorBody("method not allowed"), 405, { Allow: methods.join(", ") }),
+  }),
+);
+app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorBody(`body larger than ${MAX_BODY_BYTES} bytes`), 413) }));
 app.use(withAuth());
+app.use(csrfGuard());
 
 app.get("/", (c) => c.json({ message: "Bienvenue" }));
 app.route("/", usersRoutes);

@@ -1,5 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
+import { createExecutionContext } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
+import app from "../src/index";
 import { Auth, type AuthOptions } from "../src/auth/auth";
 import { readConfig } from "../src/config";
 import { DB } from "../src/db/db";
@@ -17,7 +19,12 @@ export function makeDb(): DB {
 }
 
 export function makeAuth(overrides: Partial<AuthOptions> = {}): Auth {
-  return new Auth(makeDb(), { ...readConfig(env), ...overrides });
+  return new Auth(makeDb(), { ...readConfig(env).auth, ...overrides });
+}
+
+export function randomIp(): string {
+  const [a, b, c] = crypto.getRandomValues(new Uint8Array(3));
+  return `10.${a}.${b}.${c}`;
 }
 
 type Fields = Record<string, string>;
@@ -28,10 +35,12 @@ export interface CallOptions {
   body?: BodyInit;
   cookie?: string;
   headers?: Record<string, string>;
+  /** Vars to override for this one request, as a deployment's wrangler.toml would. */
+  vars?: Partial<Record<keyof Env, string>>;
 }
 
 /** Calls the worker's own fetch handler, as a client on the network would. */
-export function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
+export async function call(method: string, path: string, options: CallOptions = {}): Promise<Response> {
   const headers = new Headers(options.headers);
   let body: BodyInit | undefined = options.body;
   if (options.form) {
@@ -41,7 +50,13 @@ export function call(method: string, path: string, options: CallOptions = {}): P
     headers.set("content-type", "application/json");
   }
   if (options.cookie !== undefined) headers.set("cookie", options.cookie);
-  return exports.default.fetch(`http://localhost${path}`, { method, headers, body, redirect: "manual" });
+  // Each call looks like a different client unless a test pins the address, so per-IP rate
+  // limits only come into play in the tests about them.
+  if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", randomIp());
+  const url = path.startsWith("http") ? path : `http://localhost${path}`;
+  const init: RequestInit = { method, headers, body, redirect: "manual" };
+  if (options.vars) return app.fetch(new Request(url, init), { ...env, ...options.vars }, createExecutionContext());
+  return exports.default.fetch(url, init);
 }
 
 /** The session_id value a response sets, or undefined. */

@@ -1,12 +1,35 @@
 import bcrypt from "bcryptjs";
-import type { DB } from "../db/db";
+import type { DB, SessionFields } from "../db/db";
 import type { User } from "../db/schema";
-import { InvalidResetToken, NoResultFound, UnknownEmail } from "./errors";
+import { InvalidCredentials, InvalidResetToken, LoginThrottled, NoResultFound, UnknownEmail } from "./errors";
+import { constantTimeEqual, generateToken, sha256Hex } from "./tokens";
 
 export interface AuthOptions {
   /** bcrypt work factor (log2 rounds). */
   bcryptCost: number;
+  sessionLifetimeSeconds: number;
+  sessionIdleTimeoutSeconds: number;
+  resetTokenLifetimeSeconds: number;
+  /** Longest wait between login attempts after repeated failures. */
+  loginBackoffMaxSeconds: number;
+  /** Unix seconds; tests move the clock. */
+  now?: () => number;
 }
+
+/** The idle deadline moves at most this often, so most reads of a session write nothing. */
+export const SESSION_REFRESH_INTERVAL_SECONDS = 3600;
+
+/** Seconds to wait after the n-th consecutive failure: 0, 1, 2, 4, ... capped. */
+export function loginBackoffSeconds(failures: number, maxSeconds: number): number {
+  if (failures <= 1) return 0;
+  return Math.min(maxSeconds, 2 ** Math.min(failures - 2, 30));
+}
+
+/**
+ * One throwaway hash per cost, made once per isolate: a derived constant, not state. Unknown
+ * emails are compared against it so they cost the same bcrypt work as a wrong password.
+ */
+const dummyHashes = new Map<number, Promise<string>>();
 
 /** Passwords, sessions and reset tokens, on top of the DB layer. */
 export class Auth {
@@ -25,14 +48,40 @@ export class Auth {
     return this.db.addUser(email, await this.hashPassword(password));
   }
 
+  /** True only for a known email with its password. Does not count failures (see logIn). */
   async validLogin(email: string, password: string): Promise<boolean> {
-    const user = await this.findUser({ email });
-    if (!user) return false;
-    return bcrypt.compare(password, user.hashedPassword);
+    return this.checkPassword(await this.findUser({ email }), password);
   }
 
   generateUuid(): string {
-    return crypto.randomUUID();
+    return generateToken();
+  }
+
+  /**
+   * Checks the password and opens a session in at most two queries. Throws InvalidCredentials
+   * (unknown email or wrong password, indistinguishable) or LoginThrottled while the account is
+   * backing off after consecutive failures. A new session replaces the user's previous one.
+   */
+  async logIn(email: string, password: string): Promise<{ user: User; sessionId: string }> {
+    const user = await this.findUser({ email });
+    const now = this.now();
+    if (user?.loginBlockedUntil && user.loginBlockedUntil > now) {
+      throw new LoginThrottled("login attempts paused after failures", user.loginBlockedUntil - now);
+    }
+    const passwordMatches = await this.checkPassword(user, password);
+    if (!user || !passwordMatches) {
+      if (user) {
+        const failures = user.failedLoginCount + 1;
+        const wait = loginBackoffSeconds(failures, this.options.loginBackoffMaxSeconds);
+        await this.db.recordFailedLogin(user.id, failures, wait > 0 ? now + wait : null);
+      }
+      throw new InvalidCredentials("bad credentials");
+    }
+    const sessionId = this.generateUuid();
+    // A raised BCRYPT_COST reaches existing users as they log in.
+    const rehash = bcrypt.getRounds(user.hashedPassword) < this.options.bcryptCost ? { hashedPassword: await this.hashPassword(password) } : {};
+    await this.db.startSession(user.id, await this.newSessionFields(sessionId, now), rehash);
+    return { user, sessionId };
   }
 
   /** Starts a new session for the user and returns its id; null for an unknown email. */
@@ -40,37 +89,86 @@ export class Auth {
     const user = await this.findUser({ email });
     if (!user) return null;
     const sessionId = this.generateUuid();
-    await this.db.updateUser(user.id, { sessionId });
+    await this.db.startSession(user.id, await this.newSessionFields(sessionId, this.now()));
     return sessionId;
   }
 
+  /** The user of a live session, or null. An expired session is cleared on sight. */
   async getUserFromSessionId(sessionId: string | null | undefined): Promise<User | null> {
     if (!sessionId) return null;
-    return this.findUser({ sessionId });
+    const digest = await sha256Hex(sessionId);
+    const user = await this.findUser({ sessionId: digest });
+    if (!user?.sessionId || !constantTimeEqual(user.sessionId, digest)) return null;
+    const now = this.now();
+    if (!this.isLive(user, now)) {
+      await this.db.clearSession(user.id, digest);
+      return null;
+    }
+    const idleExpiresAt = now + this.options.sessionIdleTimeoutSeconds;
+    if (user.sessionIdleExpiresAt! <= idleExpiresAt - SESSION_REFRESH_INTERVAL_SECONDS) {
+      await this.db.extendSession(user.id, digest, idleExpiresAt);
+      user.sessionIdleExpiresAt = idleExpiresAt;
+    }
+    return user;
   }
 
   async destroySession(userId: number): Promise<void> {
-    await this.db.updateUser(userId, { sessionId: null });
+    await this.db.clearSession(userId);
+  }
+
+  /** Ends the session a client presents, in one query; false when it was not live. */
+  async endSession(sessionId: string | null | undefined): Promise<boolean> {
+    if (!sessionId) return false;
+    return (await this.db.endSession(await sha256Hex(sessionId), this.now())) !== null;
   }
 
   /** Stores and returns a fresh reset token; throws UnknownEmail when no account has `email`. */
   async getResetPasswordToken(email: string): Promise<string> {
-    const user = await this.findUser({ email });
-    if (!user) throw new UnknownEmail(`No user with email ${email}`);
     const resetToken = this.generateUuid();
-    await this.db.updateUser(user.id, { resetToken });
+    const expiresAt = this.now() + this.options.resetTokenLifetimeSeconds;
+    if (!(await this.db.setResetToken(email, await sha256Hex(resetToken), expiresAt))) {
+      throw new UnknownEmail(`No user with email ${email}`);
+    }
     return resetToken;
   }
 
   /**
-   * Sets the password of the token's owner and spends the token. When `email` is given (the HTTP
-   * route always gives it) the token must also belong to that address.
+   * Sets the password of the token's owner, spends the token and ends the user's session. When
+   * `email` is given (the HTTP route always gives it) the token must also belong to that address.
    */
   async updatePassword(resetToken: string, password: string, email?: string): Promise<void> {
-    const user = resetToken ? await this.findUser({ resetToken }) : null;
-    if (!user || (email !== undefined && user.email !== email)) throw new InvalidResetToken("Invalid reset token");
+    if (!resetToken) throw new InvalidResetToken("Invalid reset token");
     const hashedPassword = await this.hashPassword(password);
-    await this.db.updateUser(user.id, { hashedPassword, resetToken: null });
+    const userId = await this.db.spendResetToken(await sha256Hex(resetToken), this.now(), hashedPassword, email);
+    if (userId === null) throw new InvalidResetToken("Invalid reset token");
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Math.floor(Date.now() / 1000);
+  }
+
+  private isLive(session: Pick<User, "sessionExpiresAt" | "sessionIdleExpiresAt">, now: number): boolean {
+    return (session.sessionExpiresAt ?? 0) > now && (session.sessionIdleExpiresAt ?? 0) > now;
+  }
+
+  private async newSessionFields(sessionId: string, now: number): Promise<SessionFields> {
+    return {
+      sessionId: await sha256Hex(sessionId),
+      sessionExpiresAt: now + this.options.sessionLifetimeSeconds,
+      sessionIdleExpiresAt: now + this.options.sessionIdleTimeoutSeconds,
+    };
+  }
+
+  /**
+   * bcrypt-compares even when there is no user, against a hash of the same cost, so an unknown
+   * email takes as long as a wrong password (no timing oracle for which emails exist).
+   */
+  private async checkPassword(user: User | null, password: string): Promise<boolean> {
+    if (user) return bcrypt.compare(password, user.hashedPassword);
+    const cost = this.options.bcryptCost;
+    if (!dummyHashes.has(cost)) dummyHashes.set(cost, this.hashPassword("edge-auth timing equaliser"));
+    await bcrypt.compare(password, await dummyHashes.get(cost)!);
+    return false;
   }
 
   private async findUser(filters: Parameters<DB["findUserBy"]>[0]): Promise<User | null> {

@@ -36,3 +36,19 @@ export class InvalidCredentials extends DomainError {}
 
 /** No session cookie, or one that names no live session. */
 export class NotLoggedIn extends DomainError {}
+
+/** Too many attempts: the client may try again after `retryAfterSeconds`. */
+export class TooManyAttempts extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Consecutive failed logins put the account in backoff. */
+export class LoginThrottled extends TooManyAttempts {}
+
+/** A client IP went over a route's rate limit. */
+export class RateLimited extends TooManyAttempts {}

@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, type SQL } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { InvalidRequestError, NoResultFound, UnknownColumnError, UserAlreadyExists } from "../auth/errors";
 import { users, type User } from "./schema";
@@ -7,7 +7,13 @@ export type UserColumn = keyof User;
 export type UserFilters = Partial<User>;
 export type UserChanges = Partial<Omit<User, "id">>;
 
+/** Everything a live session is: the digest of its token and its two deadlines. */
+export type SessionFields = Pick<User, "sessionId" | "sessionExpiresAt" | "sessionIdleExpiresAt">;
+
 const userColumns = getTableColumns(users);
+
+const NO_SESSION = { sessionId: null, sessionExpiresAt: null, sessionIdleExpiresAt: null } satisfies SessionFields;
+const NO_LOGIN_BACKOFF = { failedLoginCount: 0, loginBlockedUntil: null } satisfies UserChanges;
 
 function isUserColumn(key: string): key is UserColumn {
   return Object.hasOwn(userColumns, key);
@@ -24,6 +30,9 @@ function isUniqueViolation(error: unknown): boolean {
 /**
  * Data access for users. Only column names from the Drizzle schema ever reach SQL: every key a
  * caller passes is checked against that whitelist first.
+ *
+ * Besides the generic find/update, the methods below each do one job in one statement, because
+ * every D1 query from a Worker is a network round trip.
  */
 export class DB {
   constructor(private readonly db: DrizzleD1Database) {}
@@ -48,13 +57,91 @@ export class DB {
 
   /** Applies `changes` to the user with `userId`; unknown columns change nothing. */
   async updateUser(userId: number, changes: UserChanges): Promise<void> {
-    const keys = Object.keys(changes);
-    for (const key of keys) {
+    this.checkChanges(changes);
+    const user = await this.findUserBy({ id: userId });
+    if (Object.keys(changes).length === 0) return;
+    await this.db.update(users).set(changes).where(eq(users.id, user.id));
+  }
+
+  /** Opens a session after a good password, ending any login backoff (and maybe re-hashing). */
+  async startSession(userId: number, session: SessionFields, changes: Pick<UserChanges, "hashedPassword"> = {}): Promise<void> {
+    this.checkChanges(changes);
+    await this.db
+      .update(users)
+      .set({ ...session, ...NO_LOGIN_BACKOFF, ...changes })
+      .where(eq(users.id, userId));
+  }
+
+  /** Moves the idle deadline of a session that is still the user's current one. */
+  async extendSession(userId: number, sessionId: string, sessionIdleExpiresAt: number): Promise<void> {
+    await this.db
+      .update(users)
+      .set({ sessionIdleExpiresAt })
+      .where(and(eq(users.id, userId), eq(users.sessionId, sessionId)));
+  }
+
+  /** Clears the user's session; with `sessionId`, only if that session is still the current one. */
+  async clearSession(userId: number, sessionId?: string): Promise<void> {
+    const sameSession = sessionId === undefined ? undefined : eq(users.sessionId, sessionId);
+    await this.db.update(users).set(NO_SESSION).where(and(eq(users.id, userId), sameSession));
+  }
+
+  /**
+   * Ends the session with this digest whatever its state, in one round trip (a batch); returns
+   * the user's id when the session was still live at `now`, else null. (RETURNING shows values
+   * after the update, so liveness is decided by the first statement's WHERE.)
+   */
+  async endSession(sessionId: string, now: number): Promise<number | null> {
+    const [endedLive] = await this.db.batch([
+      this.db
+        .update(users)
+        .set(NO_SESSION)
+        .where(and(eq(users.sessionId, sessionId), gt(users.sessionExpiresAt, now), gt(users.sessionIdleExpiresAt, now)))
+        .returning({ id: users.id }),
+      this.db.update(users).set(NO_SESSION).where(eq(users.sessionId, sessionId)),
+    ]);
+    return endedLive[0]?.id ?? null;
+  }
+
+  /** Counts a failed login and sets when the next attempt may be checked. */
+  async recordFailedLogin(userId: number, failedLoginCount: number, loginBlockedUntil: number | null): Promise<void> {
+    await this.db.update(users).set({ failedLoginCount, loginBlockedUntil }).where(eq(users.id, userId));
+  }
+
+  /** Stores a reset token digest for the account with `email`; returns false when there is none. */
+  async setResetToken(email: string, resetToken: string, resetTokenExpiresAt: number): Promise<boolean> {
+    const rows = await this.db
+      .update(users)
+      .set({ resetToken, resetTokenExpiresAt })
+      .where(eq(users.email, email))
+      .returning({ id: users.id });
+    return rows.length > 0;
+  }
+
+  /**
+   * Spends a live reset token: sets the new hash, clears the token, ends the session and any
+   * login backoff, all in one atomic statement, so of two concurrent uses exactly one wins.
+   * Returns the user's id, or null when the token is unknown, expired or not `email`'s.
+   */
+  async spendResetToken(resetToken: string, now: number, hashedPassword: string, email?: string): Promise<number | null> {
+    const [row] = await this.db
+      .update(users)
+      .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...NO_SESSION, ...NO_LOGIN_BACKOFF })
+      .where(
+        and(
+          eq(users.resetToken, resetToken),
+          gt(users.resetTokenExpiresAt, now),
+          email === undefined ? undefined : eq(users.email, email),
+        ),
+      )
+      .returning({ id: users.id });
+    return row?.id ?? null;
+  }
+
+  private checkChanges(changes: object): void {
+    for (const key of Object.keys(changes)) {
       if (!isUserColumn(key) || key === "id") throw new UnknownColumnError(`users has no updatable column '${key}'`);
     }
-    const user = await this.findUserBy({ id: userId });
-    if (keys.length === 0) return;
-    await this.db.update(users).set(changes).where(eq(users.id, user.id));
   }
 
   private whereAll(filters: UserFilters): SQL {

@@ -11,8 +11,16 @@ export const users = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     email: text("email").notNull(),
     hashedPassword: text("hashed_password").notNull(),
+    // session_id and reset_token hold the SHA-256 (hex) of the secret, never the secret itself.
     sessionId: text("session_id"),
     resetToken: text("reset_token"),
+    // Unix seconds. A session ends at the earlier of its absolute and its idle deadline.
+    sessionExpiresAt: integer("session_expires_at", { mode: "number" }),
+    sessionIdleExpiresAt: integer("session_idle_expires_at", { mode: "number" }),
+    resetTokenExpiresAt: integer("reset_token_expires_at", { mode: "number" }),
+    // Consecutive failed logins and the time before which no login attempt is checked.
+    failedLoginCount: integer("failed_login_count", { mode: "number" }).notNull().default(0),
+    loginBlockedUntil: integer("login_blocked_until", { mode: "number" }),
     createdAt: integer("created_at", { mode: "number" })
       .notNull()
       .default(sql`(unixepoch())`),

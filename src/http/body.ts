@@ -1,6 +1,9 @@
 import type { Context } from "hono";
 import { badRequest } from "./errors";
 
+/** Every field of this API fits in a few hundred bytes; 16 KiB leaves room and stops floods. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
 export type FieldRule = (value: string, name: string) => string;
 
 /** Per-route field specs: each rule trims/checks one field and returns the trusted value. */
@@ -12,6 +15,34 @@ async function bodyText(c: Context): Promise<string> {
   return new TextDecoder().decode(await c.req.arrayBuffer());
 }
 
+/**
+ * The keys of a valid JSON object text, in order and with repeats. JSON.parse keeps only the
+ * last of two equal keys; a form field given twice is refused, so a JSON one must be too.
+ */
+export function topLevelKeys(json: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < json.length; i++) {
+    const ch = json[i];
+    if (ch === '"') {
+      let end = i + 1;
+      while (json[end] !== '"') end += json[end] === "\\" ? 2 : 1;
+      if (depth === 1 && expectKey) keys.push(JSON.parse(json.slice(i, end + 1)) as string);
+      expectKey = false;
+      i = end;
+    } else if (ch === "{" || ch === "[") {
+      depth += 1;
+      expectKey = depth === 1 && ch === "{";
+    } else if (ch === "}" || ch === "]") {
+      depth -= 1;
+    } else if (ch === "," && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return keys;
+}
+
 /** Flattens a form or JSON body to name -> values, without trusting its shape. */
 async function readRawFields(c: Context): Promise<Map<string, unknown[]>> {
   const fields = new Map<string, unknown[]>();
@@ -19,16 +50,17 @@ async function readRawFields(c: Context): Promise<Map<string, unknown[]>> {
   const contentType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
 
   if (contentType === "application/json") {
+    const text = await bodyText(c);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(await bodyText(c));
+      parsed = JSON.parse(text);
     } catch {
       throw badRequest("body is not valid JSON");
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
       throw badRequest("JSON body must be an object");
     }
-    for (const [name, value] of Object.entries(parsed)) add(name, value);
+    for (const name of topLevelKeys(text)) add(name, (parsed as Record<string, unknown>)[name]);
   } else if (contentType === "multipart/form-data") {
     let form: FormData;
     try {
@@ -74,5 +106,27 @@ export const emailField: FieldRule = (value, name) => {
   return email;
 };
 
-/** Passwords and tokens are taken as given (no trimming). */
-export const secretField: FieldRule = (value) => value;
+/** bcrypt reads at most 72 bytes and silently ignores the rest, so longer passwords are refused. */
+export const MAX_PASSWORD_BYTES = 72;
+
+/** A password presented at login: as given, within bcrypt's limit. */
+export const passwordField: FieldRule = (value, name) => {
+  if (new TextEncoder().encode(value).byteLength > MAX_PASSWORD_BYTES) {
+    throw badRequest(`${name} is longer than ${MAX_PASSWORD_BYTES} bytes`);
+  }
+  return value;
+};
+
+/** A password being set: also at least `minLength` characters (PASSWORD_MIN_LENGTH). */
+export const newPasswordField =
+  (minLength: number): FieldRule =>
+  (value, name) => {
+    if ([...value].length < minLength) throw badRequest(`${name} must be at least ${minLength} characters`);
+    return passwordField(value, name);
+  };
+
+/** Tokens are opaque: taken as given, bounded so nobody makes us hash megabytes. */
+export const tokenField: FieldRule = (value, name) => {
+  if (value.length > 256) throw badRequest(`${name} is too long`);
+  return value;
+};

@@ -2,10 +2,13 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
-  DomainError,
+  type DomainError,
   InvalidCredentials,
   InvalidResetToken,
+  LoginThrottled,
   NotLoggedIn,
+  RateLimited,
+  TooManyAttempts,
   UnknownEmail,
   UserAlreadyExists,
 } from "../auth/errors";
@@ -17,6 +20,8 @@ const domainStatus: ReadonlyArray<[new (...args: never[]) => DomainError, Conten
   [NotLoggedIn, 403, "not logged in"],
   [UnknownEmail, 403, "email not registered"],
   [InvalidResetToken, 403, "invalid reset token"],
+  [LoginThrottled, 429, "too many failed logins: try again later"],
+  [RateLimited, 429, "too many requests: try again later"],
 ];
 
 export function errorBody(message: string) {
@@ -30,7 +35,10 @@ export function onError(error: Error, c: Context): Response {
     return response;
   }
   for (const [type, status, message] of domainStatus) {
-    if (error instanceof type) return c.json(errorBody(message), status);
+    if (!(error instanceof type)) continue;
+    const response = c.json(errorBody(message), status);
+    if (error instanceof TooManyAttempts) response.headers.set("Retry-After", String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+    return response;
   }
   // Anything else is a bug: log it with the request id, answer without details.
   const requestId = c.get("requestId") ?? "unknown";

@@ -22,3 +22,8 @@ it("a wrong method on a known path is a JSON 405 with Allow", async () => {
   expect((await call("POST", "/")).status).toBe(405);
   expect((await call("GET", "/sessions")).status).toBe(405);
 });
+
+it("the entry module exports only the handler (workerd refuses any other export)", async () => {
+  const entry = await import("../../src/index");
+  expect(Object.keys(entry)).toEqual(["default"]);
+});

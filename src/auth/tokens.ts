@@ -1,0 +1,22 @@
+/**
+ * Secret tokens (session ids, reset tokens). The raw value only ever lives in the cookie or the
+ * reset response; the database keeps its SHA-256, so a dump of users opens no session.
+ */
+
+/** 122 random bits from the CSPRNG, in the UUID v4 shape existing clients expect. */
+export function generateToken(): string {
+  return crypto.randomUUID();
+}
+
+export async function sha256Hex(value: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
+  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+/** Equal-length strings compared in time independent of where they differ. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  const left = new TextEncoder().encode(a);
+  const right = new TextEncoder().encode(b);
+  if (left.byteLength !== right.byteLength) return false;
+  return crypto.subtle.timingSafeEqual(left, right);
+}
