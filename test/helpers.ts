@@ -37,6 +37,8 @@ export interface CallOptions {
   headers?: Record<string, string>;
   /** Vars to override for this one request, as a deployment's wrangler.toml would. */
   vars?: Partial<Record<keyof Env, string>>;
+  /** Bindings to swap for this one request (a counting D1, say). */
+  bindings?: Partial<Env>;
 }
 
 /** Calls the worker's own fetch handler, as a client on the network would. */
@@ -55,7 +57,9 @@ export async function call(method: string, path: string, options: CallOptions = 
   if (!headers.has("cf-connecting-ip")) headers.set("cf-connecting-ip", randomIp());
   const url = path.startsWith("http") ? path : `http://localhost${path}`;
   const init: RequestInit = { method, headers, body, redirect: "manual" };
-  if (options.vars) return app.fetch(new Request(url, init), { ...env, ...options.vars }, createExecutionContext());
+  if (options.vars || options.bindings) {
+    return app.fetch(new Request(url, init), { ...env, ...options.vars, ...options.bindings }, createExecutionContext());
+  }
   return exports.default.fetch(url, init);
 }
 
