@@ -1,0 +1,253 @@
+#!/usr/bin/env node
+// npm run bench: edge-auth (production bundle on workerd, `npm run serve`'s setup) against the
+// Flask + SQLAlchemy + gunicorn (2 workers) original in bench/flask, in the same run, same load
+// generator (wrk), same machine. Then the scale case (GET /profile at 1,000 vs 1,000,000 users),
+// the bundle size and the bcrypt cost table. Stops by itself in a few minutes.
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { gzipSync } from "node:zlib";
+import bcrypt from "bcryptjs";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import { buildBundle, migrateLocal, root, startLocalServer } from "../scripts/lib/local-server.mjs";
+import { progressLine, seedEmail, seedUsers } from "../scripts/lib/seed-users.mjs";
+
+const args = new Set(process.argv.slice(2));
+const QUICK = args.has("--quick");
+const DURATION = QUICK ? "2s" : "5s";
+const CONNECTIONS = "16";
+const BASE_USERS = 1_000;
+const SCALE_USERS = QUICK ? 100_000 : 1_000_000;
+const COST = 10; // wrangler.toml's default, for both servers
+const OURS = 8801;
+const FLASK = 8802;
+const SCALE = 8803;
+const FLOOR = 8804;
+
+const sh = (cmd, argv) => execFileSync(cmd, argv, { encoding: "utf8" });
+const has = (cmd) => {
+  try {
+    sh("sh", ["-c", `command -v ${cmd}`]);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function ensureDebianPackages() {
+  const missing = [];
+  if (!has("wrk")) missing.push("wrk");
+  try {
+    sh("/usr/bin/python3", ["-c", "import flask, sqlalchemy, bcrypt, gunicorn"]);
+  } catch {
+    missing.push("python3-flask", "python3-sqlalchemy", "python3-bcrypt", "gunicorn");
+  }
+  if (missing.length === 0) return;
+  console.error(`installing ${missing.join(" ")} with apt-get...`);
+  try {
+    execFileSync("apt-get", ["install", "-y", ...missing], { stdio: "ignore" });
+  } catch {
+    execFileSync("sh", ["-c", `apt-get update && apt-get install -y ${missing.join(" ")}`], { stdio: "ignore" });
+  }
+}
+
+async function waitFor(url, timeoutMs = 20_000) {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    try {
+      await fetch(url);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function login(port, email) {
+  const response = await fetch(`http://127.0.0.1:${port}/sessions`, {
+    method: "POST",
+    body: new URLSearchParams({ email, password: "password" }),
+    headers: { "CF-Connecting-IP": "10.0.0.1" },
+  });
+  const cookie = /session_id=([^;]+)/.exec(response.headers.get("set-cookie") ?? "")?.[1];
+  if (response.status !== 200 || !cookie) throw new Error(`login on :${port} failed: ${response.status}`);
+  return cookie;
+}
+
+/** One wrk run; returns req/s, p50 and p99 in ms, and the count of non-2xx/3xx answers. */
+function wrk(url, { cookie, script, env = {}, connections = CONNECTIONS, duration = DURATION } = {}) {
+  const argv = ["-t1", `-c${connections}`, `-d${duration}`, "--latency"];
+  if (cookie) argv.push("-H", `Cookie: session_id=${cookie}`);
+  if (script) argv.push("-s", script);
+  argv.push(url);
+  const out = execFileSync("wrk", argv, { encoding: "utf8", env: { ...process.env, ...env } });
+  const ms = (label) => {
+    const m = new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)`, "m").exec(out);
+    if (!m) return NaN;
+    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
+  };
+  return {
+    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
+    p50: ms("50"),
+    p99: ms("99"),
+    errors: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
+  };
+}
+
+/** Runs `measure` `times` times, alternating with the other side, and keeps the median run. */
+const median = (runs, key = "rps") => [...runs].sort((a, b) => a[key] - b[key])[Math.floor(runs.length / 2)];
+
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "n/a");
+
+const children = [];
+const tmp = mkdtempSync(path.join(os.tmpdir(), "edge-auth-bench-"));
+const cleanup = async (servers) => {
+  for (const child of children) child.kill("SIGTERM");
+  for (const server of servers) await server.dispose().catch(() => {});
+  rmSync(tmp, { recursive: true, force: true });
+};
+
+async function main() {
+  ensureDebianPackages();
+  const cpu = os.cpus()[0]?.model ?? "unknown CPU";
+  console.log(`machine: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, wrk -t1 -c${CONNECTIONS} -d${DURATION}`);
+
+  const bundle = buildBundle(path.join(tmp, "dist"));
+  const servers = [];
+  try {
+    // edge-auth with 1,000 users, and a second copy that will hold 1,000,000.
+    const baseState = path.join(tmp, "base");
+    const scaleState = path.join(tmp, "scale");
+    migrateLocal(baseState);
+    migrateLocal(scaleState);
+    const vars = { BCRYPT_COST: String(COST) };
+    const ours = await startLocalServer({ port: OURS, persistRoot: baseState, bundle, vars });
+    servers.push(ours);
+    await seedUsers(await ours.getD1Database("DB"), { total: BASE_USERS, cost: COST });
+    const scaled = await startLocalServer({ port: SCALE, persistRoot: scaleState, bundle, vars });
+    servers.push(scaled);
+    await seedUsers(await scaled.getD1Database("DB"), { total: SCALE_USERS, cost: COST, onProgress: progressLine("seeding the scale database") });
+
+    // The Flask original with the same 1,000 users.
+    const flaskDb = path.join(tmp, "flask.db");
+    const flaskEnv = { ...process.env, FLASK_DB_PATH: flaskDb, BCRYPT_COST: String(COST), PORT: String(FLASK) };
+    execFileSync("/usr/bin/python3", [path.join(root, "bench/flask/seed.py"), "--users", String(BASE_USERS)], { env: flaskEnv, cwd: path.join(root, "bench/flask"), stdio: "ignore" });
+    const flask = spawn("bash", [path.join(root, "bench/flask/run.sh")], { env: flaskEnv, stdio: "ignore", detached: false });
+    children.push(flask);
+    await waitFor(`http://127.0.0.1:${FLASK}/`);
+
+    // The runtime's floor: one D1 query per request and nothing else, same workerd setup.
+    const floor = new Miniflare({
+      modules: true,
+      scriptPath: path.join(root, "bench/d1-floor.worker.js"),
+      compatibilityDate: "2026-04-01",
+      d1Databases: { DB: "floor" },
+      d1Persist: path.join(tmp, "floor"),
+      unsafeDirectSockets: [{ host: "127.0.0.1", port: FLOOR }],
+      log: new Log(LogLevel.WARN),
+    });
+    servers.push(floor);
+    await floor.ready;
+
+    const ourCookie = await login(OURS, seedEmail(5));
+    const flaskCookie = await login(FLASK, "user5@example.com");
+    const loginScript = path.join(root, "bench/login.lua");
+
+    const cases = [
+      { route: "GET /", ours: () => wrk(`http://127.0.0.1:${OURS}/`), flask: () => wrk(`http://127.0.0.1:${FLASK}/`) },
+      {
+        route: "GET /profile",
+        ours: () => wrk(`http://127.0.0.1:${OURS}/profile`, { cookie: ourCookie }),
+        flask: () => wrk(`http://127.0.0.1:${FLASK}/profile`, { cookie: flaskCookie }),
+      },
+      {
+        route: `POST /sessions (bcrypt ${COST})`,
+        ours: () => wrk(`http://127.0.0.1:${OURS}/sessions`, { script: loginScript, env: { EMAIL_FORMAT: "user%d@seed.example", FIRST_USER: "1", USERS: String(BASE_USERS) } }),
+        flask: () => wrk(`http://127.0.0.1:${FLASK}/sessions`, { script: loginScript, env: { EMAIL_FORMAT: "user%d@example.com", FIRST_USER: "0", USERS: String(BASE_USERS) } }),
+      },
+    ];
+    const rounds = QUICK ? 1 : 3;
+    const rows = [];
+    for (const c of cases) {
+      const oursRuns = [];
+      const flaskRuns = [];
+      for (let i = 0; i < rounds; i++) {
+        oursRuns.push(c.ours());
+        flaskRuns.push(c.flask());
+      }
+      rows.push({ route: c.route, ours: median(oursRuns), flask: median(flaskRuns) });
+      process.stderr.write(`measured ${c.route}\n`);
+    }
+    const floorRuns = [];
+    for (let i = 0; i < rounds; i++) floorRuns.push(wrk(`http://127.0.0.1:${FLOOR}/`));
+    const floorRun = median(floorRuns);
+
+    // Scale: the same GET /profile against 1,000 and SCALE_USERS users, alternated.
+    const scaleCookie = await login(SCALE, seedEmail(SCALE_USERS - 7));
+    const small = [];
+    const large = [];
+    for (let i = 0; i < (QUICK ? 1 : 3); i++) {
+      small.push(wrk(`http://127.0.0.1:${OURS}/profile`, { cookie: ourCookie, connections: "4" }));
+      large.push(wrk(`http://127.0.0.1:${SCALE}/profile`, { cookie: scaleCookie, connections: "4" }));
+    }
+    const smallRun = median(small, "p50");
+    const largeRun = median(large, "p50");
+
+    // Report.
+    console.log("\n## Throughput: edge-auth (workerd, production bundle) vs Flask + SQLAlchemy + gunicorn (2 sync workers)\n");
+    console.log("| route | edge-auth req/s | p50 ms | p99 ms | Flask req/s | p50 ms | p99 ms | ratio (req/s) |");
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (const { route, ours: o, flask: f } of rows) {
+      console.log(`| ${route} | ${fmt(o.rps)} | ${fmt(o.p50, 2)} | ${fmt(o.p99, 2)} | ${fmt(f.rps)} | ${fmt(f.p50, 2)} | ${fmt(f.p99, 2)} | ${fmt(o.rps / f.rps, 2)}x |`);
+    }
+    console.log(
+      `| runtime floor: bare Worker, one D1 \`SELECT 1\` | ${fmt(floorRun.rps)} | ${fmt(floorRun.p50, 2)} | ${fmt(floorRun.p99, 2)} | (vs Flask GET /profile) | | | ${fmt(floorRun.rps / rows[1].flask.rps, 2)}x |`,
+    );
+    const errors = rows.flatMap((r) => [r.ours.errors, r.flask.errors]).reduce((a, b) => a + b, 0);
+    if (errors) console.log(`\nnon-2xx/3xx responses during throughput runs: ${errors}`);
+
+    console.log(`\n## Scale: GET /profile, ${CONNECTIONS === "4" ? "" : "4 connections, "}median of ${small.length} alternated runs\n`);
+    console.log("| users | req/s | p50 ms | p99 ms | p50 ratio to 1,000 users |");
+    console.log("|---:|---:|---:|---:|---:|");
+    console.log(`| ${fmt(BASE_USERS)} | ${fmt(smallRun.rps)} | ${fmt(smallRun.p50, 3)} | ${fmt(smallRun.p99, 3)} | 1.00x |`);
+    console.log(`| ${fmt(SCALE_USERS)} | ${fmt(largeRun.rps)} | ${fmt(largeRun.p50, 3)} | ${fmt(largeRun.p99, 3)} | ${fmt(largeRun.p50 / smallRun.p50, 2)}x |`);
+
+    const raw = readFileSync(bundle);
+    console.log(`\n## Worker bundle (wrangler deploy --dry-run --outdir)\n\n${fmt(raw.byteLength)} bytes raw, ${fmt(gzipSync(raw, { level: 9 }).byteLength)} bytes gzip`);
+
+    console.log("\n## bcrypt cost (bcryptjs on V8, the code that runs in the Worker; median of 5 hashes)\n");
+    console.log("| cost | ms per hash |");
+    console.log("|---:|---:|");
+    for (let cost = 8; cost <= 12; cost++) {
+      const times = [];
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        await bcrypt.hash("correct horse battery staple", cost);
+        times.push(performance.now() - t);
+      }
+      times.sort((a, b) => a - b);
+      console.log(`| ${cost} | ${fmt(times[2], 1)} |`);
+    }
+
+    const [root1, profile, loginRow] = rows;
+    const verdict = (ok) => (ok ? "met" : "NOT met");
+    console.log("\n## Targets\n");
+    console.log(`- GET / at least 1.5x Flask: ${fmt(root1.ours.rps / root1.flask.rps, 2)}x, ${verdict(root1.ours.rps / root1.flask.rps >= 1.5)}`);
+    console.log(`- GET /profile at least 1.5x Flask: ${fmt(profile.ours.rps / profile.flask.rps, 2)}x, ${verdict(profile.ours.rps / profile.flask.rps >= 1.5)}`);
+    console.log(`  (a bare Worker doing only one local-D1 query reaches ${fmt(floorRun.rps / profile.flask.rps, 2)}x of Flask's GET /profile; edge-auth's GET /profile runs at ${fmt((profile.ours.rps / floorRun.rps) * 100)}% of that floor)`);
+    console.log(`- GET /profile p50 at ${fmt(SCALE_USERS)} users within 1.2x of 1,000 users: ${fmt(largeRun.p50 / smallRun.p50, 2)}x, ${verdict(largeRun.p50 / smallRun.p50 <= 1.2)}`);
+    console.log(`- POST /sessions (not a target; bcrypt-bound): ${fmt(loginRow.ours.rps / loginRow.flask.rps, 2)}x`);
+  } finally {
+    await cleanup(servers);
+  }
+}
+
+const timer = setTimeout(() => {
+  console.error("bench: still running after 8 minutes, giving up");
+  process.exit(1);
+}, 8 * 60_000);
+timer.unref();
+await main();
+process.exit(0);

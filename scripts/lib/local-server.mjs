@@ -1,0 +1,46 @@
+// Runs the production bundle on workerd through Miniflare's API (no wrangler dev proxy).
+// Shared by `npm run serve`, `npm run bench` and `npm run stress`.
+import { execFileSync } from "node:child_process";
+import path from "node:path";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+export const root = path.resolve(import.meta.dirname, "../..");
+/** Where wrangler dev keeps local state; `npm start`, seed and serve all share it. */
+export const defaultPersistRoot = path.join(root, ".wrangler/state");
+
+/** Builds the exact bundle `wrangler deploy` uploads into `outdir`; returns its entry file. */
+export function buildBundle(outdir = path.join(root, "dist")) {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  return path.join(outdir, "index.js");
+}
+
+/** Applies pending migrations to the local D1 kept under `persistRoot`. */
+export function migrateLocal(persistRoot = defaultPersistRoot) {
+  execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistRoot], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, CI: "true" },
+  });
+}
+
+/**
+ * Starts the bundle on workerd, listening straight on ip:port (Miniflare's entry worker is
+ * skipped through a direct socket). `vars` override wrangler.toml's [vars].
+ */
+export async function startLocalServer({ port = 8787, ip = "127.0.0.1", persistRoot = defaultPersistRoot, bundle, vars = {} }) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+  const mf = new Miniflare({
+    ...workerOptions,
+    name: "edge-auth",
+    modules: true,
+    scriptPath: bundle,
+    modulesRoot: path.dirname(bundle),
+    bindings: { ...workerOptions.bindings, ...vars },
+    d1Persist: path.join(persistRoot, "v3/d1"),
+    unsafeDirectSockets: [{ host: ip, port }],
+    log: new Log(LogLevel.WARN),
+  });
+  await mf.ready;
+  return mf;
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env node
+// Loads N users into the local D1 that `npm start` and `npm run serve` use:
+//   npm run seed -- --users 1000000
+// Users are user<i>@seed.example with password "password" (or --password). One bcrypt hash at
+// the configured BCRYPT_COST is reused for all of them. Re-running is safe.
+import { parseArgs } from "node:util";
+import { getPlatformProxy } from "wrangler";
+import { progressLine, seedUsers } from "./lib/seed-users.mjs";
+
+const { values } = parseArgs({ options: { users: { type: "string", default: "1000" }, password: { type: "string", default: "password" } } });
+const total = Number(values.users);
+if (!Number.isInteger(total) || total < 1) {
+  console.error("usage: npm run seed -- --users <positive integer>");
+  process.exit(2);
+}
+
+const { env, dispose } = await getPlatformProxy({ persist: true });
+try {
+  const inserted = await seedUsers(env.DB, {
+    total,
+    password: values.password,
+    cost: Number(env.BCRYPT_COST ?? 10),
+    onProgress: progressLine("seeding users"),
+  });
+  const { n } = await env.DB.prepare("SELECT count(*) AS n FROM users").first();
+  console.log(`seeded ${inserted} new users (${total - inserted} already there); users table holds ${n} rows; password "${values.password}"`);
+} finally {
+  await dispose();
+}
