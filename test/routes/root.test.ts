@@ -1,3 +1,4 @@
+import { exports } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { call } from "../helpers";
 
@@ -26,4 +27,9 @@ it("a wrong method on a known path is a JSON 405 with Allow", async () => {
 it("the entry module exports only the handler (workerd refuses any other export)", async () => {
   const entry = await import("../../src/index");
   expect(Object.keys(entry)).toEqual(["default"]);
+});
+
+it("the deployed entry point answers through the runtime's own fetch", async () => {
+  const response = await exports.default.fetch("http://localhost/");
+  expect(await response.json()).toEqual({ message: "Bienvenue" });
 });
