@@ -6,24 +6,46 @@ export default defineConfig(async () => {
   // The same drizzle-kit migrations wrangler applies locally and in production.
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          // An empty database on which a test replays the migration history step by step.
-          d1Databases: { UPGRADE_DB: "upgrade-test" },
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            // The lowest bcrypt cost keeps the suite fast; production uses wrangler.toml's value.
-            BCRYPT_COST: "4",
-            // Thousands of generated requests would bury the test report; one test turns it on.
-            LOG_REQUESTS: "false",
+    test: {
+      projects: [
+        {
+          // Everything that can run inside the Workers runtime runs there.
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                // An empty database on which a test replays the migration history step by step.
+                d1Databases: { UPGRADE_DB: "upgrade-test" },
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  // The lowest bcrypt cost keeps the suite fast; production uses wrangler.toml's value.
+                  BCRYPT_COST: "4",
+                  // Thousands of generated requests would bury the test report; one test turns it on.
+                  LOG_REQUESTS: "false",
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/e2e/**"],
+            setupFiles: ["./test/apply-migrations.ts"],
           },
         },
-      }),
-    ],
-    test: {
-      setupFiles: ["./test/apply-migrations.ts"],
+        {
+          // What needs a real browser or the Node tools: the production bundle on workerd
+          // (npm run serve's setup) driven by Chromium, and the Flask import script.
+          test: {
+            name: "e2e",
+            include: ["test/e2e/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 60_000,
+            hookTimeout: 120_000,
+            fileParallelism: false,
+          },
+        },
+      ],
     },
   };
 });

@@ -18,7 +18,10 @@ const app = new Hono<AppEnv>();
 
 app.use(requestId());
 app.use(requestLog());
-app.use(secureHeaders());
+// "same-origin", not the default "no-referrer": with no-referrer browsers send `Origin: null`
+// on same-origin form posts, which the CSRF guard must refuse. Other sites still get no referrer
+// (so a reset token in a page URL never leaks).
+app.use(secureHeaders({ referrerPolicy: "same-origin" }));
 app.use(
   methodNotAllowed({
     app,

@@ -44,3 +44,21 @@ export async function startLocalServer({ port = 8787, ip = "127.0.0.1", persistR
   await mf.ready;
   return mf;
 }
+
+/**
+ * The local D1 database kept under `persistRoot`, the same one wrangler dev and `npm run serve`
+ * use, opened through Miniflare for scripts (seeding, importing). Call `dispose()` when done.
+ */
+export async function openLocalD1(persistRoot = defaultPersistRoot) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+  const mf = new Miniflare({
+    modules: true,
+    script: "export default { fetch() { return new Response(null, { status: 404 }); } }",
+    compatibilityDate: workerOptions.compatibilityDate,
+    d1Databases: workerOptions.d1Databases,
+    d1Persist: path.join(persistRoot, "v3/d1"),
+    log: new Log(LogLevel.WARN),
+  });
+  const db = await mf.getD1Database("DB");
+  return { db, dispose: () => mf.dispose() };
+}

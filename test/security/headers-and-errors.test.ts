@@ -8,7 +8,7 @@ it("responses carry the secure-headers set", async () => {
   expect(response.headers.get("x-content-type-options")).toBe("nosniff");
   expect(response.headers.get("x-frame-options")).toBe("SAMEORIGIN");
   expect(response.headers.get("strict-transport-security")).toContain("max-age=");
-  expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+  expect(response.headers.get("referrer-policy")).toBe("same-origin");
 });
 
 it("an unexpected error is logged with the request id and answered with a generic 500", async () => {

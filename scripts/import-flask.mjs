@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// Imports the users of the Flask + SQLAlchemy original (its SQLite file, usually a.db) into
+// edge-auth's D1, keeping their bcrypt hashes so everyone logs in with their old password.
+//   npm run import:flask -- path/to/a.db             into the local D1 (npm start / serve)
+//   npm run import:flask -- path/to/a.db --remote    into the deployed D1, through wrangler
+// Sessions and reset tokens are not carried over (they were plaintext; everyone logs in again).
+// Emails are trimmed and lower-cased as the service does; duplicates keep the lowest id; rows
+// that cannot be imported and addresses already present are listed, never dropped silently.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import initSqlJs from "sql.js";
+import { planImport } from "./lib/flask-import.mjs";
+import { defaultPersistRoot, migrateLocal, openLocalD1, root } from "./lib/local-server.mjs";
+import { progressLine } from "./lib/seed-users.mjs";
+
+const usage = "usage: npm run import:flask -- <path to a.db> [--remote] [--persist-to <dir>]";
+let parsed;
+try {
+  parsed = parseArgs({ allowPositionals: true, options: { remote: { type: "boolean", default: false }, "persist-to": { type: "string" } } });
+} catch (error) {
+  console.error(`${error.message}\n${usage}`);
+  process.exit(2);
+}
+const [file] = parsed.positionals;
+if (!file || parsed.positionals.length > 1 || (parsed.values.remote && parsed.values["persist-to"])) {
+  console.error(usage);
+  process.exit(2);
+}
+if (!existsSync(file)) {
+  console.error(`import:flask: no such file: ${file}`);
+  process.exit(2);
+}
+
+// D1 accepts at most 100 bound parameters per statement: 2 per user.
+const ROWS_PER_STATEMENT = 45;
+const STATEMENTS_PER_BATCH = 20;
+
+function readOldUsers(buffer) {
+  const require = createRequire(import.meta.url);
+  return initSqlJs({ locateFile: (name) => require.resolve(`sql.js/dist/${name}`) }).then((SQL) => {
+    const db = new SQL.Database(buffer);
+    try {
+      const tables = db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'users'");
+      if (tables.length === 0) throw new Error("this database has no users table");
+      const statement = db.prepare("SELECT id, email, hashed_password FROM users ORDER BY id");
+      const rows = [];
+      while (statement.step()) rows.push(statement.getAsObject());
+      statement.free();
+      return rows;
+    } finally {
+      db.close();
+    }
+  });
+}
+
+function insertStatement(count) {
+  return `INSERT INTO users (email, hashed_password) VALUES ${Array(count).fill("(?, ?)").join(", ")} ON CONFLICT(email) DO NOTHING`;
+}
+
+/** Local: through Miniflare's D1, in batches; returns the emails it inserted. */
+async function importLocal(users, persistRoot) {
+  migrateLocal(persistRoot);
+  const { db, dispose } = await openLocalD1(persistRoot);
+  const inserted = [];
+  try {
+    const progress = progressLine("importing users");
+    for (let i = 0; i < users.length; i += ROWS_PER_STATEMENT * STATEMENTS_PER_BATCH) {
+      const slice = users.slice(i, i + ROWS_PER_STATEMENT * STATEMENTS_PER_BATCH);
+      const statements = [];
+      for (let j = 0; j < slice.length; j += ROWS_PER_STATEMENT) {
+        const chunk = slice.slice(j, j + ROWS_PER_STATEMENT);
+        statements.push(db.prepare(`${insertStatement(chunk.length)} RETURNING email`).bind(...chunk.flatMap((u) => [u.email, u.hashedPassword])));
+      }
+      for (const result of await db.batch(statements)) inserted.push(...result.results.map((r) => r.email));
+      progress(Math.min(i + slice.length, users.length), users.length);
+    }
+  } finally {
+    await dispose();
+  }
+  return inserted;
+}
+
+/** Remote: one SQL file through `wrangler d1 execute --remote` (needs `wrangler login`). */
+function importRemote(users) {
+  const quote = (value) => `'${String(value).replaceAll("'", "''")}'`;
+  const lines = [];
+  for (let i = 0; i < users.length; i += ROWS_PER_STATEMENT) {
+    const chunk = users.slice(i, i + ROWS_PER_STATEMENT);
+    lines.push(
+      `INSERT INTO users (email, hashed_password) VALUES ${chunk.map((u) => `(${quote(u.email)}, ${quote(u.hashedPassword)})`).join(", ")} ON CONFLICT(email) DO NOTHING;`,
+    );
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), "edge-auth-import-"));
+  try {
+    const sqlFile = path.join(dir, "import.sql");
+    writeFileSync(sqlFile, `${lines.join("\n")}\n`);
+    console.error(`importing ${users.length} users into the remote D1 with wrangler...`);
+    const out = execFileSync("npx", ["wrangler", "d1", "execute", "DB", "--remote", "--yes", "--file", sqlFile, "--json"], { cwd: root, encoding: "utf8" });
+    const results = JSON.parse(out);
+    return (Array.isArray(results) ? results : [results]).reduce((n, r) => n + (r?.meta?.changes ?? 0), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const rows = await readOldUsers(readFileSync(file));
+const plan = planImport(rows);
+
+let insertedCount;
+let alreadyPresent = [];
+if (parsed.values.remote) {
+  insertedCount = importRemote(plan.users);
+} else {
+  const inserted = new Set(await importLocal(plan.users, parsed.values["persist-to"] ?? defaultPersistRoot));
+  insertedCount = inserted.size;
+  alreadyPresent = plan.users.filter((u) => !inserted.has(u.email));
+}
+
+for (const d of plan.duplicates) console.log(`duplicate: id ${d.id} (${d.email}) skipped, kept id ${d.keptId}`);
+for (const r of plan.invalid) console.log(`invalid: id ${r.id} (${JSON.stringify(r.email)}) skipped: ${r.reason}`);
+for (const u of alreadyPresent) console.log(`already present: id ${u.id} (${u.email}) skipped, the existing edge-auth account is kept`);
+
+const summary = [
+  ["rows read", rows.length],
+  ["imported", insertedCount],
+  ["duplicates skipped (lowest id kept)", plan.duplicates.length],
+  ["invalid rows skipped", plan.invalid.length],
+  [parsed.values.remote ? "already present (not inserted)" : "already present, existing kept", parsed.values.remote ? plan.users.length - insertedCount : alreadyPresent.length],
+];
+const width = Math.max(...summary.map(([label]) => label.length));
+console.log(`\nimport:flask ${file} -> ${parsed.values.remote ? "remote" : "local"} D1`);
+for (const [label, n] of summary) console.log(`  ${label.padEnd(width)}  ${n}`);
+console.log("Sessions and reset tokens were not carried over: users log in again with their old passwords.");

@@ -1,0 +1,129 @@
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startService } from "./local-service.js";
+
+// Debian's chromium (.ci/run installs it when missing); nothing is downloaded.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const SCREENSHOTS = path.resolve("test-output/screenshots");
+
+let service: Awaited<ReturnType<typeof startService>>;
+let browser: Browser;
+
+beforeAll(async () => {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  service = await startService({ port: 8811 });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // This machine has no network beyond loopback: keep Chromium from calling home.
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await service?.stop();
+});
+
+async function shot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+it("a person registers, logs in, sees the profile, logs out, resets the password and logs in again", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  const email = `person-${Date.now()}@example.com`;
+
+  await page.goto(`${service.url}/account/register`);
+  await shot(page, "01-register");
+  await page.fill("#email", email);
+  await page.fill("#password", "first-password");
+  await page.click("button[type=submit]");
+  expect(page.url()).toBe(`${service.url}/account/login?registered=1`);
+  await expect(page.locator(".notice").textContent()).resolves.toContain("Account created");
+  await shot(page, "02-login-after-register");
+
+  await page.fill("#email", email);
+  await page.fill("#password", "wrong-password");
+  await page.click("button[type=submit]");
+  await expect(page.locator(".error").textContent()).resolves.toContain("invalid email or password");
+  await expect(page.inputValue("#email")).resolves.toBe(email);
+  await shot(page, "03-login-error");
+
+  await page.fill("#password", "first-password");
+  await page.click("button[type=submit]");
+  expect(page.url()).toBe(`${service.url}/account/profile`);
+  await expect(page.locator("#profile-email").textContent()).resolves.toBe(email);
+  const cookies = await context.cookies();
+  expect(cookies.find((c) => c.name === "session_id")).toMatchObject({ httpOnly: true, sameSite: "Lax", path: "/" });
+  await shot(page, "04-profile");
+
+  await page.click("text=Log out");
+  expect(page.url()).toBe(`${service.url}/account/login?logged_out=1`);
+  await page.goto(`${service.url}/account/profile`);
+  expect(page.url()).toBe(`${service.url}/account/login`);
+
+  await page.click("text=Forgot your password?");
+  await shot(page, "05-forgot");
+  await page.fill("#email", email);
+  await page.click("button[type=submit]");
+  const token = (await page.locator("#reset-token").textContent())?.trim();
+  expect(token).toMatch(/^[0-9a-f-]{36}$/);
+  await expect(page.content()).resolves.toContain("no mail sender");
+  await shot(page, "06-token");
+
+  await page.click("#reset-link");
+  await expect(page.inputValue("#email")).resolves.toBe(email);
+  await expect(page.inputValue("#reset_token")).resolves.toBe(token);
+  await shot(page, "07-reset");
+  await page.fill("#new_password", "second-password");
+  await page.click("button[type=submit]");
+  await expect(page.locator("h1").textContent()).resolves.toBe("Password updated");
+  await shot(page, "08-password-updated");
+
+  await page.click("text=Log in with your new password");
+  await page.fill("#email", email);
+  await page.fill("#password", "first-password");
+  await page.click("button[type=submit]");
+  await expect(page.locator(".error").textContent()).resolves.toContain("invalid email or password");
+  await page.fill("#password", "second-password");
+  await page.click("button[type=submit]");
+  expect(page.url()).toBe(`${service.url}/account/profile`);
+  await expect(page.locator("#profile-email").textContent()).resolves.toBe(email);
+  await context.close();
+});
+
+it("the reused reset token is refused with a clear message", async () => {
+  const page = await browser.newPage();
+  const email = `token-${Date.now()}@example.com`;
+  await page.goto(`${service.url}/account/register`);
+  await page.fill("#email", email);
+  await page.fill("#password", "pw");
+  await page.click("button[type=submit]");
+  await page.goto(`${service.url}/account/forgot`);
+  await page.fill("#email", email);
+  await page.click("button[type=submit]");
+  await page.click("#reset-link");
+  const resetUrl = page.url();
+  await page.fill("#new_password", "new-pw");
+  await page.click("button[type=submit]");
+  await page.goto(resetUrl);
+  await page.fill("#new_password", "another");
+  await page.click("button[type=submit]");
+  await expect(page.locator(".error").textContent()).resolves.toContain("invalid reset token");
+  await shot(page, "09-reset-error");
+  await page.close();
+});
+
+it("the API reference renders offline", async () => {
+  const page = await browser.newPage();
+  const requests: string[] = [];
+  page.on("request", (request) => requests.push(request.url()));
+  await page.goto(`${service.url}/docs`);
+  await expect(page.locator("h1").textContent()).resolves.toContain("API reference");
+  await shot(page, "10-docs");
+  expect(requests.every((url) => url.startsWith(service.url))).toBe(true);
+  await page.close();
+});
