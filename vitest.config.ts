@@ -31,6 +31,7 @@ export default defineConfig(async () => {
             include: ["test/**/*.test.ts"],
             exclude: ["test/e2e/**"],
             setupFiles: ["./test/apply-migrations.ts"],
+            isolate: false,
           },
         },
         {
@@ -42,7 +43,7 @@ export default defineConfig(async () => {
             environment: "node",
             testTimeout: 60_000,
             hookTimeout: 120_000,
-            fileParallelism: false,
+            globalSetup: ["./test/e2e/global-setup.ts"],
           },
         },
       ],
