@@ -19,12 +19,6 @@ export interface AuthOptions {
 /** The idle deadline moves at most this often, so most reads of a session write nothing. */
 export const SESSION_REFRESH_INTERVAL_SECONDS = 3600;
 
-/** Seconds to wait after the n-th consecutive failure: 0, 1, 2, 4, ... capped. */
-export function loginBackoffSeconds(failures: number, maxSeconds: number): number {
-  if (failures <= 1) return 0;
-  return Math.min(maxSeconds, 2 ** Math.min(failures - 2, 30));
-}
-
 /**
  * One throwaway hash per cost, made once per isolate: a derived constant, not state. Unknown
  * emails are compared against it so they cost the same bcrypt work as a wrong password.
@@ -70,17 +64,15 @@ export class Auth {
     }
     const passwordMatches = await this.checkPassword(user, password);
     if (!user || !passwordMatches) {
-      if (user) {
-        const failures = user.failedLoginCount + 1;
-        const wait = loginBackoffSeconds(failures, this.options.loginBackoffMaxSeconds);
-        await this.db.recordFailedLogin(user.id, failures, wait > 0 ? now + wait : null);
-      }
+      await this.db.recordFailedLogin(email, now, this.options.loginBackoffMaxSeconds);
       throw new InvalidCredentials("bad credentials");
     }
     const sessionId = this.generateUuid();
     // A raised BCRYPT_COST reaches existing users as they log in.
     const rehash = bcrypt.getRounds(user.hashedPassword) < this.options.bcryptCost ? { hashedPassword: await this.hashPassword(password) } : {};
-    await this.db.startSession(user.id, await this.newSessionFields(sessionId, now), rehash);
+    const opened = await this.db.startSession(user.id, await this.newSessionFields(sessionId, now), rehash, user.hashedPassword);
+    // The password changed (a reset) between the check and now: the old one no longer counts.
+    if (!opened) throw new InvalidCredentials("password changed during login");
     return { user, sessionId };
   }
 

@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, gt, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, type SQL, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { InvalidRequestError, NoResultFound, UnknownColumnError, UserAlreadyExists } from "../auth/errors";
 import { users, type User } from "./schema";
@@ -63,13 +63,25 @@ export class DB {
     await this.db.update(users).set(changes).where(eq(users.id, user.id));
   }
 
-  /** Opens a session after a good password, ending any login backoff (and maybe re-hashing). */
-  async startSession(userId: number, session: SessionFields, changes: Pick<UserChanges, "hashedPassword"> = {}): Promise<void> {
+  /**
+   * Opens a session after a good password, ending any login backoff (and maybe re-hashing).
+   * With `verifiedHash`, only while the stored hash is still the one the password was checked
+   * against: a login racing a password reset must not reopen a session or undo the new password.
+   * Returns false when that check failed.
+   */
+  async startSession(
+    userId: number,
+    session: SessionFields,
+    changes: Pick<UserChanges, "hashedPassword"> = {},
+    verifiedHash?: string,
+  ): Promise<boolean> {
     this.checkChanges(changes);
-    await this.db
+    const rows = await this.db
       .update(users)
       .set({ ...session, ...NO_LOGIN_BACKOFF, ...changes })
-      .where(eq(users.id, userId));
+      .where(and(eq(users.id, userId), verifiedHash === undefined ? undefined : eq(users.hashedPassword, verifiedHash)))
+      .returning({ id: users.id });
+    return rows.length > 0;
   }
 
   /** Moves the idle deadline of a session that is still the user's current one. */
@@ -103,9 +115,21 @@ export class DB {
     return endedLive[0]?.id ?? null;
   }
 
-  /** Counts a failed login and sets when the next attempt may be checked. */
-  async recordFailedLogin(userId: number, failedLoginCount: number, loginBlockedUntil: number | null): Promise<void> {
-    await this.db.update(users).set({ failedLoginCount, loginBlockedUntil }).where(eq(users.id, userId));
+  /**
+   * Counts a failed login for `email` and sets when the next attempt may be checked: after the
+   * n-th consecutive failure, 0, 1, 2, 4 ... seconds, capped at `maxWaitSeconds`. One atomic
+   * statement, so concurrent failures each count. An unknown email matches no row, which keeps
+   * its cost (and timing) the same as a wrong password's.
+   */
+  async recordFailedLogin(email: string, now: number, maxWaitSeconds: number): Promise<void> {
+    const failures = users.failedLoginCount; // the count before this failure, in SET expressions
+    await this.db
+      .update(users)
+      .set({
+        failedLoginCount: sql`${failures} + 1`,
+        loginBlockedUntil: sql`CASE WHEN ${failures} < 1 THEN NULL ELSE ${now} + min(${maxWaitSeconds}, 1 << min(${failures} - 1, 30)) END`,
+      })
+      .where(eq(users.email, email));
   }
 
   /** Stores a reset token digest for the account with `email`; returns false when there is none. */

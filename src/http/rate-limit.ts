@@ -7,11 +7,12 @@ import type { AppEnv } from "./context";
 const PERIOD_SECONDS = 60;
 
 /**
- * The client's address. On Cloudflare, CF-Connecting-IP is set by the edge and cannot be forged;
- * locally wrangler sets it too. Anything else shares one bucket rather than going unlimited.
+ * The client's address. On Cloudflare, CF-Connecting-IP is set by the edge and cannot be forged.
+ * Locally (wrangler dev, npm run serve) it is whatever the client sends, and requests without it
+ * share one bucket rather than going unlimited. No other header is trusted: clients set them.
  */
 export function clientIp(c: Context): string {
-  return c.req.header("cf-connecting-ip") ?? c.req.header("x-real-ip") ?? "unknown";
+  return c.req.header("cf-connecting-ip") ?? "unknown";
 }
 
 type LimiterName = "LOGIN_RATE_LIMITER" | "REGISTER_RATE_LIMITER" | "RESET_RATE_LIMITER";

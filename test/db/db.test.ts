@@ -98,3 +98,16 @@ describe("DB.updateUser", () => {
     await expect(makeDb().updateUser(987_654_321, { sessionId: "x" })).rejects.toThrow(NoResultFound);
   });
 });
+
+describe("DB.startSession", () => {
+  it("opens no session when the password hash changed since it was verified", async () => {
+    const db = makeDb();
+    const user = await db.addUser(uniqueEmail(), "hash-before");
+    const session = { sessionId: "digest", sessionExpiresAt: 2e9, sessionIdleExpiresAt: 2e9 };
+    await db.updateUser(user.id, { hashedPassword: "hash-after-reset" });
+    expect(await db.startSession(user.id, session, { hashedPassword: "rehash-of-old" }, "hash-before")).toBe(false);
+    expect(await db.findUserBy({ id: user.id })).toMatchObject({ sessionId: null, hashedPassword: "hash-after-reset" });
+    expect(await db.startSession(user.id, session, {}, "hash-after-reset")).toBe(true);
+    expect((await db.findUserBy({ id: user.id })).sessionId).toBe("digest");
+  });
+});

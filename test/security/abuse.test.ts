@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { loginBackoffSeconds } from "../../src/auth/auth";
 import { LoginThrottled } from "../../src/auth/errors";
 import { runContractFlow } from "../contract-flow";
-import { call, makeAuth, randomIp, register, uniqueEmail } from "../helpers";
+import { env } from "cloudflare:workers";
+import { call, makeAuth, makeDb, randomIp, register, uniqueEmail } from "../helpers";
 
 describe("per-IP rate limits", () => {
   it.each([
@@ -39,11 +39,32 @@ describe("per-IP rate limits", () => {
 });
 
 describe("per-account login backoff", () => {
-  it("waits 0, 1, 2, 4 ... seconds, capped at the maximum", () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => loginBackoffSeconds(n, 300))).toEqual([0, 1, 2, 4, 8, 16]);
-    expect(loginBackoffSeconds(10, 300)).toBe(256);
-    expect(loginBackoffSeconds(11, 300)).toBe(300);
-    expect(loginBackoffSeconds(1000, 300)).toBe(300);
+  it("waits 0, 1, 2, 4 ... seconds after each consecutive failure, capped at the maximum", async () => {
+    const clock = { now: 1_900_000_000 };
+    const auth = makeAuth({ now: () => clock.now });
+    const email = uniqueEmail();
+    const user = await auth.registerUser(email, "right");
+    const waits: number[] = [];
+    for (let i = 0; i < 13; i++) {
+      await expect(auth.logIn(email, "wrong")).rejects.toThrow("bad credentials");
+      const { loginBlockedUntil } = await makeDb().findUserBy({ id: user.id });
+      const wait = loginBlockedUntil === null ? 0 : loginBlockedUntil - clock.now;
+      waits.push(wait);
+      clock.now += wait; // the next attempt comes exactly when allowed
+    }
+    expect(waits).toEqual([0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]);
+  });
+
+  it("counts every one of many concurrent failures (one atomic statement each)", async () => {
+    const email = uniqueEmail();
+    await register(email, "right");
+    const attempts = await Promise.all(Array.from({ length: 12 }, () => call("POST", "/sessions", { form: { email, password: "wrong" } })));
+    const checked = attempts.filter((r) => r.status === 401).length;
+    expect(checked + attempts.filter((r) => r.status === 429).length).toBe(12);
+    const row = await env.DB.prepare("SELECT failed_login_count AS n, login_blocked_until AS until FROM users WHERE email = ?").bind(email).first<{ n: number; until: number | null }>();
+    expect(row!.n).toBe(checked);
+    expect(checked).toBeGreaterThan(1);
+    expect(row!.until).not.toBeNull();
   });
 
   it("refuses even the right password while backing off, then lets it in and resets", async () => {

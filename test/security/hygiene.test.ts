@@ -1,7 +1,7 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { topLevelKeys } from "../../src/http/body";
-import { call, loggedIn, register, uniqueEmail } from "../helpers";
+import { call, dispatch, loggedIn, register, uniqueEmail } from "../helpers";
 
 describe("CSRF", () => {
   it.each([
@@ -46,6 +46,27 @@ describe("CSRF", () => {
 describe("bodies", () => {
   it("refuses a body over 16 KiB with a JSON 413", async () => {
     const response = await call("POST", "/users", { form: { email: uniqueEmail(), password: "x".repeat(17 * 1024) } });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toHaveProperty("message");
+  });
+
+  it("refuses a chunked body (no Content-Length) over 16 KiB with a JSON 413", async () => {
+    const chunk = new TextEncoder().encode(`email=a%40b.example&password=${"x".repeat(1024)}`);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 20) controller.enqueue(chunk);
+        else controller.close();
+      },
+    });
+    const request = new Request("http://localhost/users", {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/x-www-form-urlencoded", "cf-connecting-ip": "10.1.2.3" },
+      duplex: "half",
+    } as RequestInit);
+    expect(request.headers.get("content-length")).toBeNull();
+    const response = await dispatch(request);
     expect(response.status).toBe(413);
     expect(await response.json()).toHaveProperty("message");
   });

@@ -1,5 +1,5 @@
 import { env } from "cloudflare:workers";
-import { expect, it } from "vitest";
+import { expect, it, vi } from "vitest";
 import { sha256Hex } from "../../src/auth/tokens";
 import { call, loggedIn } from "../helpers";
 
@@ -32,4 +32,16 @@ it("a dump of the table lets nobody in: stored digests are useless as credential
   });
   expect(put.status).toBe(403);
   expect((await rowOf(email)).hashed_password).toBe(row.hashed_password);
+});
+
+it("a presented session id is compared with the stored digest in constant time", async () => {
+  const { email, cookie } = await loggedIn();
+  const compare = vi.spyOn(crypto.subtle, "timingSafeEqual");
+  try {
+    const response = await call("GET", "/profile", { cookie });
+    expect(await response.json()).toEqual({ email });
+    expect(compare).toHaveBeenCalledTimes(1);
+  } finally {
+    compare.mockRestore();
+  }
 });
