@@ -122,7 +122,9 @@ async function main() {
     const scaleState = path.join(tmp, "scale");
     migrateLocal(baseState);
     migrateLocal(scaleState);
-    const vars = { BCRYPT_COST: String(COST) };
+    // Request logs off, as the Flask baseline runs with gunicorn's access log off: under
+    // Miniflare every log line is piped through the Node process, a local-only cost.
+    const vars = { BCRYPT_COST: String(COST), LOG_REQUESTS: "false" };
     const ours = await startLocalServer({ port: OURS, persistRoot: baseState, bundle, vars });
     servers.push(ours);
     await seedUsers(await ours.getD1Database("DB"), { total: BASE_USERS, cost: COST });
@@ -161,6 +163,8 @@ async function main() {
         route: "GET /profile",
         ours: () => wrk(`http://127.0.0.1:${OURS}/profile`, { cookie: ourCookie }),
         flask: () => wrk(`http://127.0.0.1:${FLASK}/profile`, { cookie: flaskCookie }),
+        // Measured in the same rounds, so the floor sees the same machine state.
+        floor: () => wrk(`http://127.0.0.1:${FLOOR}/`),
       },
       {
         route: `POST /sessions (bcrypt ${COST})`,
@@ -170,18 +174,18 @@ async function main() {
     ];
     const rounds = QUICK ? 1 : 3;
     const rows = [];
+    const floorRuns = [];
     for (const c of cases) {
       const oursRuns = [];
       const flaskRuns = [];
       for (let i = 0; i < rounds; i++) {
         oursRuns.push(c.ours());
         flaskRuns.push(c.flask());
+        if (c.floor) floorRuns.push(c.floor());
       }
       rows.push({ route: c.route, ours: median(oursRuns), flask: median(flaskRuns) });
       process.stderr.write(`measured ${c.route}\n`);
     }
-    const floorRuns = [];
-    for (let i = 0; i < rounds; i++) floorRuns.push(wrk(`http://127.0.0.1:${FLOOR}/`));
     const floorRun = median(floorRuns);
 
     // Scale: the same GET /profile against 1,000 and SCALE_USERS users, alternated.
