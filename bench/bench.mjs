@@ -99,7 +99,8 @@ function wrk(url, { cookie, script, env = {}, connections = CONNECTIONS, duratio
 /** Runs `measure` `times` times, alternating with the other side, and keeps the median run. */
 const median = (runs, key = "rps") => [...runs].sort((a, b) => a[key] - b[key])[Math.floor(runs.length / 2)];
 
-const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "n/a");
+const fmt = (n, digits = 0) =>
+  Number.isFinite(n) ? n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "n/a";
 
 const children = [];
 const tmp = mkdtempSync(path.join(os.tmpdir(), "edge-auth-bench-"));
@@ -112,7 +113,9 @@ const cleanup = async (servers) => {
 async function main() {
   ensureDebianPackages();
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
-  console.log(`machine: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, wrk -t1 -c${CONNECTIONS} -d${DURATION}`);
+  console.log(
+    `machine: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, wrk -t1 -c${CONNECTIONS} -d${DURATION}`,
+  );
 
   const bundle = buildBundle(path.join(tmp, "dist"));
   const servers = [];
@@ -130,12 +133,20 @@ async function main() {
     await seedUsers(await ours.getD1Database("DB"), { total: BASE_USERS, cost: COST });
     const scaled = await startLocalServer({ port: SCALE, persistRoot: scaleState, bundle, vars });
     servers.push(scaled);
-    await seedUsers(await scaled.getD1Database("DB"), { total: SCALE_USERS, cost: COST, onProgress: progressLine("seeding the scale database") });
+    await seedUsers(await scaled.getD1Database("DB"), {
+      total: SCALE_USERS,
+      cost: COST,
+      onProgress: progressLine("seeding the scale database"),
+    });
 
     // The Flask original with the same 1,000 users.
     const flaskDb = path.join(tmp, "flask.db");
     const flaskEnv = { ...process.env, FLASK_DB_PATH: flaskDb, BCRYPT_COST: String(COST), PORT: String(FLASK) };
-    execFileSync("/usr/bin/python3", [path.join(root, "bench/flask/seed.py"), "--users", String(BASE_USERS)], { env: flaskEnv, cwd: path.join(root, "bench/flask"), stdio: "ignore" });
+    execFileSync("/usr/bin/python3", [path.join(root, "bench/flask/seed.py"), "--users", String(BASE_USERS)], {
+      env: flaskEnv,
+      cwd: path.join(root, "bench/flask"),
+      stdio: "ignore",
+    });
     const flask = spawn("bash", [path.join(root, "bench/flask/run.sh")], { env: flaskEnv, stdio: "ignore", detached: false });
     children.push(flask);
     await waitFor(`http://127.0.0.1:${FLASK}/`);
@@ -168,8 +179,16 @@ async function main() {
       },
       {
         route: `POST /sessions (bcrypt ${COST})`,
-        ours: () => wrk(`http://127.0.0.1:${OURS}/sessions`, { script: loginScript, env: { EMAIL_FORMAT: "user%d@seed.example", FIRST_USER: "1", USERS: String(BASE_USERS) } }),
-        flask: () => wrk(`http://127.0.0.1:${FLASK}/sessions`, { script: loginScript, env: { EMAIL_FORMAT: "user%d@example.com", FIRST_USER: "0", USERS: String(BASE_USERS) } }),
+        ours: () =>
+          wrk(`http://127.0.0.1:${OURS}/sessions`, {
+            script: loginScript,
+            env: { EMAIL_FORMAT: "user%d@seed.example", FIRST_USER: "1", USERS: String(BASE_USERS) },
+          }),
+        flask: () =>
+          wrk(`http://127.0.0.1:${FLASK}/sessions`, {
+            script: loginScript,
+            env: { EMAIL_FORMAT: "user%d@example.com", FIRST_USER: "0", USERS: String(BASE_USERS) },
+          }),
       },
     ];
     const rounds = QUICK ? 1 : 3;
@@ -204,7 +223,9 @@ async function main() {
     console.log("| route | edge-auth req/s | p50 ms | p99 ms | Flask req/s | p50 ms | p99 ms | ratio (req/s) |");
     console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
     for (const { route, ours: o, flask: f } of rows) {
-      console.log(`| ${route} | ${fmt(o.rps)} | ${fmt(o.p50, 2)} | ${fmt(o.p99, 2)} | ${fmt(f.rps)} | ${fmt(f.p50, 2)} | ${fmt(f.p99, 2)} | ${fmt(o.rps / f.rps, 2)}x |`);
+      console.log(
+        `| ${route} | ${fmt(o.rps)} | ${fmt(o.p50, 2)} | ${fmt(o.p99, 2)} | ${fmt(f.rps)} | ${fmt(f.p50, 2)} | ${fmt(f.p99, 2)} | ${fmt(o.rps / f.rps, 2)}x |`,
+      );
     }
     console.log(
       `| runtime floor: bare Worker, one D1 \`SELECT 1\` | ${fmt(floorRun.rps)} | ${fmt(floorRun.p50, 2)} | ${fmt(floorRun.p99, 2)} | (vs Flask GET /profile) | | | ${fmt(floorRun.rps / rows[1].flask.rps, 2)}x |`,
@@ -216,10 +237,14 @@ async function main() {
     console.log("| users | req/s | p50 ms | p99 ms | p50 ratio to 1,000 users |");
     console.log("|---:|---:|---:|---:|---:|");
     console.log(`| ${fmt(BASE_USERS)} | ${fmt(smallRun.rps)} | ${fmt(smallRun.p50, 3)} | ${fmt(smallRun.p99, 3)} | 1.00x |`);
-    console.log(`| ${fmt(SCALE_USERS)} | ${fmt(largeRun.rps)} | ${fmt(largeRun.p50, 3)} | ${fmt(largeRun.p99, 3)} | ${fmt(largeRun.p50 / smallRun.p50, 2)}x |`);
+    console.log(
+      `| ${fmt(SCALE_USERS)} | ${fmt(largeRun.rps)} | ${fmt(largeRun.p50, 3)} | ${fmt(largeRun.p99, 3)} | ${fmt(largeRun.p50 / smallRun.p50, 2)}x |`,
+    );
 
     const raw = readFileSync(bundle);
-    console.log(`\n## Worker bundle (wrangler deploy --dry-run --outdir)\n\n${fmt(raw.byteLength)} bytes raw, ${fmt(gzipSync(raw, { level: 9 }).byteLength)} bytes gzip`);
+    console.log(
+      `\n## Worker bundle (wrangler deploy --dry-run --outdir)\n\n${fmt(raw.byteLength)} bytes raw, ${fmt(gzipSync(raw, { level: 9 }).byteLength)} bytes gzip`,
+    );
 
     console.log("\n## bcrypt cost (bcryptjs on V8, the code that runs in the Worker; median of 5 hashes)\n");
     console.log("| cost | ms per hash |");
@@ -238,10 +263,18 @@ async function main() {
     const [root1, profile, loginRow] = rows;
     const verdict = (ok) => (ok ? "met" : "NOT met");
     console.log("\n## Targets\n");
-    console.log(`- GET / at least 1.5x Flask: ${fmt(root1.ours.rps / root1.flask.rps, 2)}x, ${verdict(root1.ours.rps / root1.flask.rps >= 1.5)}`);
-    console.log(`- GET /profile at least 1.5x Flask: ${fmt(profile.ours.rps / profile.flask.rps, 2)}x, ${verdict(profile.ours.rps / profile.flask.rps >= 1.5)}`);
-    console.log(`  (a bare Worker doing only one local-D1 query reaches ${fmt(floorRun.rps / profile.flask.rps, 2)}x of Flask's GET /profile; edge-auth's GET /profile runs at ${fmt((profile.ours.rps / floorRun.rps) * 100)}% of that floor)`);
-    console.log(`- GET /profile p50 at ${fmt(SCALE_USERS)} users within 1.2x of 1,000 users: ${fmt(largeRun.p50 / smallRun.p50, 2)}x, ${verdict(largeRun.p50 / smallRun.p50 <= 1.2)}`);
+    console.log(
+      `- GET / at least 1.5x Flask: ${fmt(root1.ours.rps / root1.flask.rps, 2)}x, ${verdict(root1.ours.rps / root1.flask.rps >= 1.5)}`,
+    );
+    console.log(
+      `- GET /profile at least 1.5x Flask: ${fmt(profile.ours.rps / profile.flask.rps, 2)}x, ${verdict(profile.ours.rps / profile.flask.rps >= 1.5)}`,
+    );
+    console.log(
+      `  (a bare Worker doing only one local-D1 query reaches ${fmt(floorRun.rps / profile.flask.rps, 2)}x of Flask's GET /profile; edge-auth's GET /profile runs at ${fmt((profile.ours.rps / floorRun.rps) * 100)}% of that floor)`,
+    );
+    console.log(
+      `- GET /profile p50 at ${fmt(SCALE_USERS)} users within 1.2x of 1,000 users: ${fmt(largeRun.p50 / smallRun.p50, 2)}x, ${verdict(largeRun.p50 / smallRun.p50 <= 1.2)}`,
+    );
     console.log(`- POST /sessions (not a target; bcrypt-bound): ${fmt(loginRow.ours.rps / loginRow.flask.rps, 2)}x`);
   } finally {
     await cleanup(servers);

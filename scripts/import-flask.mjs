@@ -20,7 +20,10 @@ import { progressLine } from "./lib/seed-users.mjs";
 const usage = "usage: npm run import:flask -- <path to a.db> [--remote] [--persist-to <dir>]";
 let parsed;
 try {
-  parsed = parseArgs({ allowPositionals: true, options: { remote: { type: "boolean", default: false }, "persist-to": { type: "string" } } });
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: { remote: { type: "boolean", default: false }, "persist-to": { type: "string" } },
+  });
 } catch (error) {
   console.error(`${error.message}\n${usage}`);
   process.exit(2);
@@ -73,7 +76,9 @@ async function importLocal(users, persistRoot) {
       const statements = [];
       for (let j = 0; j < slice.length; j += ROWS_PER_STATEMENT) {
         const chunk = slice.slice(j, j + ROWS_PER_STATEMENT);
-        statements.push(db.prepare(`${insertStatement(chunk.length)} RETURNING email`).bind(...chunk.flatMap((u) => [u.email, u.hashedPassword])));
+        statements.push(
+          db.prepare(`${insertStatement(chunk.length)} RETURNING email`).bind(...chunk.flatMap((u) => [u.email, u.hashedPassword])),
+        );
       }
       for (const result of await db.batch(statements)) inserted.push(...result.results.map((r) => r.email));
       progress(Math.min(i + slice.length, users.length), users.length);
@@ -99,7 +104,10 @@ function importRemote(users) {
     const sqlFile = path.join(dir, "import.sql");
     writeFileSync(sqlFile, `${lines.join("\n")}\n`);
     console.error(`importing ${users.length} users into the remote D1 with wrangler...`);
-    const out = execFileSync("npx", ["wrangler", "d1", "execute", "DB", "--remote", "--yes", "--file", sqlFile, "--json"], { cwd: root, encoding: "utf8" });
+    const out = execFileSync("npx", ["wrangler", "d1", "execute", "DB", "--remote", "--yes", "--file", sqlFile, "--json"], {
+      cwd: root,
+      encoding: "utf8",
+    });
     const results = JSON.parse(out);
     return (Array.isArray(results) ? results : [results]).reduce((n, r) => n + (r?.meta?.changes ?? 0), 0);
   } finally {
@@ -129,7 +137,10 @@ const summary = [
   ["imported", insertedCount],
   ["duplicates skipped (lowest id kept)", plan.duplicates.length],
   ["invalid rows skipped", plan.invalid.length],
-  [parsed.values.remote ? "already present (not inserted)" : "already present, existing kept", parsed.values.remote ? plan.users.length - insertedCount : alreadyPresent.length],
+  [
+    parsed.values.remote ? "already present (not inserted)" : "already present, existing kept",
+    parsed.values.remote ? plan.users.length - insertedCount : alreadyPresent.length,
+  ],
 ];
 const width = Math.max(...summary.map(([label]) => label.length));
 console.log(`\nimport:flask ${file} -> ${parsed.values.remote ? "remote" : "local"} D1`);

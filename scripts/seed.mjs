@@ -7,7 +7,9 @@ import { parseArgs } from "node:util";
 import { getPlatformProxy } from "wrangler";
 import { progressLine, seedUsers } from "./lib/seed-users.mjs";
 
-const { values } = parseArgs({ options: { users: { type: "string", default: "1000" }, password: { type: "string", default: "password" } } });
+const { values } = parseArgs({
+  options: { users: { type: "string", default: "1000" }, password: { type: "string", default: "password" } },
+});
 const total = Number(values.users);
 if (!Number.isInteger(total) || total < 1) {
   console.error("usage: npm run seed -- --users <positive integer>");
@@ -23,7 +25,9 @@ try {
     onProgress: progressLine("seeding users"),
   });
   const { n } = await env.DB.prepare("SELECT count(*) AS n FROM users").first();
-  console.log(`seeded ${inserted} new users (${total - inserted} already there); users table holds ${n} rows; password "${values.password}"`);
+  console.log(
+    `seeded ${inserted} new users (${total - inserted} already there); users table holds ${n} rows; password "${values.password}"`,
+  );
 } finally {
   await dispose();
 }

@@ -35,7 +35,17 @@ function startServer(bundle) {
   // Its own process group, so SIGKILL takes node and its workerd child down together.
   server = spawn(
     process.execPath,
-    [path.join(root, "scripts/serve.mjs"), "--port", String(PORT), "--persist-to", state, "--bundle", bundle, "--var", `BCRYPT_COST:${values["bcrypt-cost"]}`],
+    [
+      path.join(root, "scripts/serve.mjs"),
+      "--port",
+      String(PORT),
+      "--persist-to",
+      state,
+      "--bundle",
+      bundle,
+      "--var",
+      `BCRYPT_COST:${values["bcrypt-cost"]}`,
+    ],
     { detached: true, stdio: "ignore" },
   );
   return waitUntilUp();
@@ -69,7 +79,12 @@ async function send(ip, method, pathname, form, cookie) {
   if (cookie) headers.Cookie = `session_id=${cookie}`;
   let response;
   try {
-    response = await fetch(`${BASE}${pathname}`, { method, headers, body: form ? new URLSearchParams(form) : undefined, redirect: "manual" });
+    response = await fetch(`${BASE}${pathname}`, {
+      method,
+      headers,
+      body: form ? new URLSearchParams(form) : undefined,
+      redirect: "manual",
+    });
   } catch {
     connectionFailures += 1;
     throw new ConnectionFailure();
@@ -80,7 +95,11 @@ async function send(ip, method, pathname, form, cookie) {
     console.error(`5xx: ${method} ${pathname} -> ${response.status} ${await response.text()}`);
   }
   const text = await response.text();
-  return { status: response.status, body: text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : null, headers: response.headers };
+  return {
+    status: response.status,
+    body: text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : null,
+    headers: response.headers,
+  };
 }
 
 /** One client: a distinct address running register, log in, profile, log out, reset, update. */
@@ -145,14 +164,24 @@ function integrityCheck() {
   const dir = path.join(state, "v3/d1/miniflare-D1DatabaseObject");
   const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
   return files.map((file) =>
-    execFileSync("python3", ["-c", "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])", path.join(dir, file)], {
-      encoding: "utf8",
-    }).trim(),
+    execFileSync(
+      "python3",
+      [
+        "-c",
+        "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])",
+        path.join(dir, file),
+      ],
+      {
+        encoding: "utf8",
+      },
+    ).trim(),
   );
 }
 
 async function main() {
-  console.log(`stress: ${CLIENTS} clients for ${SECONDS} s against ${BASE} (BCRYPT_COST ${values["bcrypt-cost"]}), SIGKILL + restart at ${SECONDS / 2} s`);
+  console.log(
+    `stress: ${CLIENTS} clients for ${SECONDS} s against ${BASE} (BCRYPT_COST ${values["bcrypt-cost"]}), SIGKILL + restart at ${SECONDS / 2} s`,
+  );
   const bundle = buildBundle(path.join(tmp, "dist"));
   migrateLocal(state);
   await startServer(bundle);

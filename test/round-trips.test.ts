@@ -36,7 +36,10 @@ describe("D1 round trips per request", () => {
     expect(await counted("POST", "/sessions", { form: { email, password: "pw" } })).toMatchObject({ status: 200, roundTrips: 2 });
     expect(await counted("POST", "/sessions", { form: { email, password: "bad" } })).toMatchObject({ status: 401, roundTrips: 2 });
     // An unknown email costs what a wrong password costs: no timing difference to learn from.
-    expect(await counted("POST", "/sessions", { form: { email: uniqueEmail(), password: "pw" } })).toMatchObject({ status: 401, roundTrips: 2 });
+    expect(await counted("POST", "/sessions", { form: { email: uniqueEmail(), password: "pw" } })).toMatchObject({
+      status: 401,
+      roundTrips: 2,
+    });
     await env.DB.prepare("UPDATE users SET login_blocked_until = unixepoch() + 100 WHERE email = ?").bind(email).run();
     expect(await counted("POST", "/sessions", { form: { email, password: "pw" } })).toMatchObject({ status: 429, roundTrips: 1 });
   });
@@ -103,7 +106,9 @@ describe("every statement the app sends uses an index", () => {
     expect(statements.length).toBeGreaterThanOrEqual(8);
     const seenIndexes = new Set<string>();
     for (const { sql, params } of statements) {
-      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>();
       const details = plan.results.map((row) => row.detail).join(" | ");
       expect(details, sql).not.toMatch(/SCAN users/);
       expect(details, sql).toMatch(/SEARCH users USING (INDEX|INTEGER PRIMARY KEY)/);
@@ -115,7 +120,9 @@ describe("every statement the app sends uses an index", () => {
     const auth = new Auth(new DB(drizzle(d1.db)), readConfig(env).auth);
     await auth.updatePassword(await resetToken(email), "again");
     for (const { sql, params } of d1.statements) {
-      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind(...params).all<{ detail: string }>();
+      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+        .bind(...params)
+        .all<{ detail: string }>();
       for (const row of plan.results) for (const match of row.detail.matchAll(/USING INDEX (\w+)/g)) seenIndexes.add(match[1]!);
     }
     expect([...seenIndexes].sort()).toEqual(["users_email_unique", "users_reset_token_idx", "users_session_id_idx"]);

@@ -69,7 +69,8 @@ export class Auth {
     }
     const sessionId = this.generateUuid();
     // A raised BCRYPT_COST reaches existing users as they log in.
-    const rehash = bcrypt.getRounds(user.hashedPassword) < this.options.bcryptCost ? { hashedPassword: await this.hashPassword(password) } : {};
+    const rehash =
+      bcrypt.getRounds(user.hashedPassword) < this.options.bcryptCost ? { hashedPassword: await this.hashPassword(password) } : {};
     const opened = await this.db.startSession(user.id, await this.newSessionFields(sessionId, now), rehash, user.hashedPassword);
     // The password changed (a reset) between the check and now: the old one no longer counts.
     if (!opened) throw new InvalidCredentials("password changed during login");

@@ -126,7 +126,10 @@ export class DB {
   /** Clears the user's session; with `sessionId`, only if that session is still the current one. */
   async clearSession(userId: number, sessionId?: string): Promise<void> {
     const sameSession = sessionId === undefined ? undefined : eq(users.sessionId, sessionId);
-    await this.db.update(users).set(NO_SESSION).where(and(eq(users.id, userId), sameSession));
+    await this.db
+      .update(users)
+      .set(NO_SESSION)
+      .where(and(eq(users.id, userId), sameSession));
   }
 
   /**
@@ -183,11 +186,7 @@ export class DB {
       .update(users)
       .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...NO_SESSION, ...NO_LOGIN_BACKOFF })
       .where(
-        and(
-          eq(users.resetToken, resetToken),
-          gt(users.resetTokenExpiresAt, now),
-          email === undefined ? undefined : eq(users.email, email),
-        ),
+        and(eq(users.resetToken, resetToken), gt(users.resetTokenExpiresAt, now), email === undefined ? undefined : eq(users.email, email)),
       )
       .returning({ id: users.id });
     return row?.id ?? null;

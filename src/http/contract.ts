@@ -1,11 +1,4 @@
-import {
-  InvalidCredentials,
-  InvalidResetToken,
-  LoginThrottled,
-  NotLoggedIn,
-  UnknownEmail,
-  UserAlreadyExists,
-} from "../auth/errors";
+import { InvalidCredentials, InvalidResetToken, LoginThrottled, NotLoggedIn, UnknownEmail, UserAlreadyExists } from "../auth/errors";
 import type { Config } from "../config";
 import type { DomainErrorClass } from "./errors";
 import { emailField, type FieldSpec, type JsonSchema, newPasswordField, passwordField, tokenField } from "./fields";
@@ -66,10 +59,20 @@ const page = (description: string): Response => ({ status: 200, description, htm
 const credentials = (config: Config) => ({ email: emailField, password: newPasswordField(config.passwordMinLength) });
 const login = () => ({ email: emailField, password: passwordField });
 const emailOnly = () => ({ email: emailField });
-const newPassword = (config: Config) => ({ email: emailField, reset_token: tokenField, new_password: newPasswordField(config.passwordMinLength) });
+const newPassword = (config: Config) => ({
+  email: emailField,
+  reset_token: tokenField,
+  new_password: newPasswordField(config.passwordMinLength),
+});
 
 export const api = {
-  root: { method: "get", path: "/", tag: "API", summary: "Welcome", success: { status: 200, description: "Always.", json: object({ message: str("Bienvenue") }) } },
+  root: {
+    method: "get",
+    path: "/",
+    tag: "API",
+    summary: "Welcome",
+    success: { status: 200, description: "Always.", json: object({ message: str("Bienvenue") }) },
+  },
   register: {
     method: "post",
     path: "/users",
@@ -99,7 +102,10 @@ export const api = {
     session: true,
     success: {
       ...redirect(302, "/", "The session was destroyed; the cookie is cleared."),
-      headers: { ...redirect(302, "/", "").headers, "Set-Cookie": { description: "`session_id=; Max-Age=0; Path=/; ...`", schema: { type: "string" } } },
+      headers: {
+        ...redirect(302, "/", "").headers,
+        "Set-Cookie": { description: "`session_id=; Max-Age=0; Path=/; ...`", schema: { type: "string" } },
+      },
     },
     errors: [NotLoggedIn],
   },
@@ -120,7 +126,11 @@ export const api = {
     description: "There is no mail sender: the token is in the answer. Asking again replaces the previous token.",
     fields: emailOnly,
     rateLimited: true,
-    success: { status: 200, description: "A token valid for RESET_TOKEN_LIFETIME_SECONDS.", json: object({ email: str(), reset_token: str() }) },
+    success: {
+      status: 200,
+      description: "A token valid for RESET_TOKEN_LIFETIME_SECONDS.",
+      json: object({ email: str(), reset_token: str() }),
+    },
     errors: [UnknownEmail],
   },
   resetPassword: {
@@ -141,7 +151,13 @@ export const api = {
     summary: "This OpenAPI 3.1 document",
     success: { status: 200, description: "The document.", json: { type: "object" } },
   },
-  docs: { method: "get", path: "/docs", tag: "Documentation", summary: "Readable API reference", success: page("The reference, generated from this document.") },
+  docs: {
+    method: "get",
+    path: "/docs",
+    tag: "Documentation",
+    summary: "Readable API reference",
+    success: page("The reference, generated from this document."),
+  },
 } as const satisfies Record<string, Operation>;
 
 export const pages = {
@@ -173,7 +189,10 @@ export const pages = {
     summary: "Log in (form post)",
     fields: login,
     rateLimited: true,
-    success: { ...redirect(303, "/account/profile", "Logged in."), headers: { ...redirect(303, "/account/profile", "").headers, ...sessionCookie } },
+    success: {
+      ...redirect(303, "/account/profile", "Logged in."),
+      headers: { ...redirect(303, "/account/profile", "").headers, ...sessionCookie },
+    },
     errors: [InvalidCredentials, LoginThrottled],
   },
   profile: {

@@ -10,7 +10,11 @@ const retryAfter = { "Retry-After": { description: "Seconds to wait before tryin
 const BODY_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "application/json"];
 
 function responseObject(response: Response): Record<string, unknown> {
-  const content = response.json ? { "application/json": { schema: response.json } } : response.html ? { "text/html": { schema: { type: "string" } } } : undefined;
+  const content = response.json
+    ? { "application/json": { schema: response.json } }
+    : response.html
+      ? { "text/html": { schema: { type: "string" } } }
+      : undefined;
   return { description: response.description, ...(response.headers ? { headers: response.headers } : {}), ...(content ? { content } : {}) };
 }
 
@@ -24,7 +28,10 @@ function failures(op: Operation): Map<number, { messages: string[]; retryAfter: 
     byStatus.set(status, entry);
   };
   if (op.fields) {
-    add(400, "a field missing, empty, repeated, not a string or invalid (the message names it); a malformed body or an unsupported content type");
+    add(
+      400,
+      "a field missing, empty, repeated, not a string or invalid (the message names it); a malformed body or an unsupported content type",
+    );
     add(413, `body larger than ${MAX_BODY_BYTES} bytes`);
   }
   for (const error of op.errors ?? []) {
@@ -58,7 +65,8 @@ function operationObject(op: Operation, config: Config): Record<string, unknown>
   }
   const isQuery = op.method === "get";
   return {
-    operationId: `${op.method}${op.path.replace(/[^a-zA-Z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ? ch.toUpperCase() : ""))}` || "root",
+    operationId:
+      `${op.method}${op.path.replace(/[^a-zA-Z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ? ch.toUpperCase() : ""))}` || "root",
     summary: op.summary,
     ...(op.description ? { description: op.description } : {}),
     tags: [op.tag],
@@ -86,7 +94,7 @@ export function buildOpenApi(config: Config, serverUrl: string): Record<string, 
       title: "edge-auth",
       version: "1.0.0",
       description:
-        "User authentication: register, log in with a cookie session, profile, log out, password reset. Request bodies may be form-encoded, multipart or JSON with the same field names; answers are JSON, errors `{\"message\": ...}`. Unknown paths answer 404 and wrong methods 405, both JSON.",
+        'User authentication: register, log in with a cookie session, profile, log out, password reset. Request bodies may be form-encoded, multipart or JSON with the same field names; answers are JSON, errors `{"message": ...}`. Unknown paths answer 404 and wrong methods 405, both JSON.',
     },
     servers: [{ url: serverUrl }],
     tags: [

@@ -45,7 +45,11 @@ export const accountPages = new Hono<AppEnv>()
     return c.redirect(`${pages.loginForm.path}?registered=1`, 303);
   })
   .get(pages.loginForm.path, (c) => {
-    const notice = c.req.query("registered") ? "Account created: you can log in now." : c.req.query("logged_out") ? "You are logged out." : undefined;
+    const notice = c.req.query("registered")
+      ? "Account created: you can log in now."
+      : c.req.query("logged_out")
+        ? "You are logged out."
+        : undefined;
     return c.html(<LoginPage notice={notice} />);
   })
   .post(pages.logIn.path, rateLimit("LOGIN_RATE_LIMITER", "login"), async (c) => {

@@ -28,8 +28,8 @@ export function DocsPage(props: { doc: Doc }) {
       <h1>{doc.info.title} API reference</h1>
       <p>{doc.info.description}</p>
       <p class="muted">
-        Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI {doc.openapi}). Session: the <code>session_id</code> cookie
-        set by <code>POST /sessions</code>.
+        Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI {doc.openapi}). Session: the <code>session_id</code> cookie set
+        by <code>POST /sessions</code>.
       </p>
       {doc.tags.map((tag: Doc) => (
         <section>

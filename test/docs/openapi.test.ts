@@ -65,7 +65,11 @@ describe("GET /openapi.json", () => {
     }
     expect(register.responses["200"].content["application/json"].schema.properties.message.const).toBe("user created");
     expect(register.responses["400"].description).toContain("email already registered");
-    expect(paths["/reset_password"].put.requestBody.content["application/json"].schema.required).toEqual(["email", "reset_token", "new_password"]);
+    expect(paths["/reset_password"].put.requestBody.content["application/json"].schema.required).toEqual([
+      "email",
+      "reset_token",
+      "new_password",
+    ]);
     expect(paths["/sessions"].post.responses["200"].headers["Set-Cookie"]).toBeDefined();
     expect(paths["/sessions"].post.responses["429"].headers["Retry-After"]).toBeDefined();
     expect(paths["/profile"].get.security).toEqual([{ sessionCookie: [] }]);
@@ -86,7 +90,8 @@ describe("GET /docs", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await response.text();
-    for (const path of ["/users", "/sessions", "/profile", "/reset_password", "/account/login"]) expect(html).toContain(`<code>${path}</code>`);
+    for (const path of ["/users", "/sessions", "/profile", "/reset_password", "/account/login"])
+      expect(html).toContain(`<code>${path}</code>`);
     expect(html).toContain("email already registered");
     expect(html).not.toMatch(/<script/i);
     expect(html).not.toMatch(/(src|href)="https?:/i);

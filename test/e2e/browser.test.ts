@@ -18,7 +18,15 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     headless: true,
     // This machine has no network beyond loopback: keep Chromium from calling home.
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
   });
 });
 

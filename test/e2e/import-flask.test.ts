@@ -22,7 +22,10 @@ let second = "";
 let service: Awaited<ReturnType<typeof startService>>;
 
 function runImport() {
-  return execFileSync(process.execPath, ["scripts/import-flask.mjs", FIXTURE, "--persist-to", state], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync(process.execPath, ["scripts/import-flask.mjs", FIXTURE, "--persist-to", state], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 beforeAll(async () => {
@@ -37,7 +40,11 @@ afterAll(async () => {
 });
 
 async function logIn(email: string, password: string) {
-  return fetch(`${service.url}/sessions`, { method: "POST", body: new URLSearchParams({ email, password }), headers: { "CF-Connecting-IP": `10.9.0.${Math.floor(Math.random() * 250)}` } });
+  return fetch(`${service.url}/sessions`, {
+    method: "POST",
+    body: new URLSearchParams({ email, password }),
+    headers: { "CF-Connecting-IP": `10.9.0.${Math.floor(Math.random() * 250)}` },
+  });
 }
 
 it("imports the Flask users and prints a summary with every skipped row and why", () => {

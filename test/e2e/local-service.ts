@@ -10,7 +10,12 @@ export async function startService(options: { port: number; persistRoot?: string
   const persistRoot = options.persistRoot ?? path.join(tmp, "state");
   migrateLocal(persistRoot);
   const bundle = inject("bundle");
-  const mf = await startLocalServer({ port: options.port, persistRoot, bundle, vars: { BCRYPT_COST: "4", LOG_REQUESTS: "false", ...options.vars } });
+  const mf = await startLocalServer({
+    port: options.port,
+    persistRoot,
+    bundle,
+    vars: { BCRYPT_COST: "4", LOG_REQUESTS: "false", ...options.vars },
+  });
   return {
     url: `http://127.0.0.1:${options.port}`,
     async stop() {

@@ -13,14 +13,17 @@ async function html(response: Response) {
 }
 
 describe("account pages", () => {
-  it.each(["/account/register", "/account/login", "/account/forgot", "/account/reset"])("GET %s is a form that posts without JavaScript", async (path) => {
-    const response = await call("GET", path);
-    expect(response.status).toBe(200);
-    const page = await html(response);
-    expect(page).toMatch(/<form method="post" action="\/account\/[a-z]+">/);
-    expect(page).not.toMatch(/<script/i);
-    expect(page).not.toMatch(/(src|href)="https?:/i);
-  });
+  it.each(["/account/register", "/account/login", "/account/forgot", "/account/reset"])(
+    "GET %s is a form that posts without JavaScript",
+    async (path) => {
+      const response = await call("GET", path);
+      expect(response.status).toBe(200);
+      const page = await html(response);
+      expect(page).toMatch(/<form method="post" action="\/account\/[a-z]+">/);
+      expect(page).not.toMatch(/<script/i);
+      expect(page).not.toMatch(/(src|href)="https?:/i);
+    },
+  );
 
   it("registers, logs in, shows the profile and logs out", async () => {
     const email = uniqueEmail();
@@ -66,11 +69,16 @@ describe("account pages", () => {
   });
 
   it.each([
-    ["/account/register", async () => {
-      const email = uniqueEmail();
-      await register(email);
-      return { email, password: "pw" };
-    }, 400, "email already registered"],
+    [
+      "/account/register",
+      async () => {
+        const email = uniqueEmail();
+        await register(email);
+        return { email, password: "pw" };
+      },
+      400,
+      "email already registered",
+    ],
     ["/account/register", async () => ({ email: "not-an-email", password: "pw" }), 400, "email is not a valid email address"],
     ["/account/login", async () => ({ email: uniqueEmail(), password: "pw" }), 401, "invalid email or password"],
     ["/account/login", async () => ({ email: uniqueEmail() }), 400, "password is required"],
@@ -104,7 +112,10 @@ describe("account pages", () => {
   });
 
   it("refuses a cross-site form post", async () => {
-    const response = await call("POST", "/account/register", { form: { email: uniqueEmail(), password: "pw" }, headers: { origin: "https://evil.example" } });
+    const response = await call("POST", "/account/register", {
+      form: { email: uniqueEmail(), password: "pw" },
+      headers: { origin: "https://evil.example" },
+    });
     expect(response.status).toBe(403);
   });
 });

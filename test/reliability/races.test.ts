@@ -18,7 +18,9 @@ it("concurrent PUT /reset_password with one token: exactly one succeeds, and its
   const { reset_token } = (await reset.json()) as { reset_token: string };
 
   const attempts = Array.from({ length: 10 }, (_, i) => `new-${i}`);
-  const responses = await Promise.all(attempts.map((new_password) => call("PUT", "/reset_password", { form: { email, reset_token, new_password } })));
+  const responses = await Promise.all(
+    attempts.map((new_password) => call("PUT", "/reset_password", { form: { email, reset_token, new_password } })),
+  );
   const winners = attempts.filter((_, i) => responses[i]!.status === 200);
   expect(winners).toHaveLength(1);
   expect(responses.filter((r) => r.status === 403)).toHaveLength(9);

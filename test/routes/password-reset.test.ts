@@ -42,7 +42,9 @@ describe("PUT /reset_password", () => {
     const other = uniqueEmail();
     await register(email, "old");
     await register(other, "old");
-    expect((await call("PUT", "/reset_password", { form: { email, reset_token: crypto.randomUUID(), new_password: "x" } })).status).toBe(403);
+    expect((await call("PUT", "/reset_password", { form: { email, reset_token: crypto.randomUUID(), new_password: "x" } })).status).toBe(
+      403,
+    );
 
     const token = await resetToken(email);
     expect((await call("PUT", "/reset_password", { form: { email: other, reset_token: token, new_password: "x" } })).status).toBe(403);

@@ -14,7 +14,10 @@ describe("POST /sessions", () => {
   it("answers 401 for a wrong password and for an unknown email, without a cookie", async () => {
     const email = uniqueEmail();
     await register(email, "pw");
-    for (const form of [{ email, password: "nope" }, { email: uniqueEmail(), password: "pw" }]) {
+    for (const form of [
+      { email, password: "nope" },
+      { email: uniqueEmail(), password: "pw" },
+    ]) {
       const response = await call("POST", "/sessions", { form });
       expect(response.status).toBe(401);
       expect(await response.json()).toHaveProperty("message");

@@ -61,7 +61,9 @@ describe("per-account login backoff", () => {
     const attempts = await Promise.all(Array.from({ length: 12 }, () => call("POST", "/sessions", { form: { email, password: "wrong" } })));
     const checked = attempts.filter((r) => r.status === 401).length;
     expect(checked + attempts.filter((r) => r.status === 429).length).toBe(12);
-    const row = await env.DB.prepare("SELECT failed_login_count AS n, login_blocked_until AS until FROM users WHERE email = ?").bind(email).first<{ n: number; until: number | null }>();
+    const row = await env.DB.prepare("SELECT failed_login_count AS n, login_blocked_until AS until FROM users WHERE email = ?")
+      .bind(email)
+      .first<{ n: number; until: number | null }>();
     expect(row!.n).toBe(checked);
     expect(checked).toBeGreaterThan(1);
     expect(row!.until).not.toBeNull();
@@ -108,7 +110,7 @@ describe("per-account login backoff", () => {
     await register(email, "right");
     // Three counted failures put the account 2 s into backoff (attempts made while it is
     // already backing off are refused unchecked, so retry those after a pause).
-    for (let failures = 0; failures < 3; ) {
+    for (let failures = 0; failures < 3;) {
       const wrong = await call("POST", "/sessions", { form: { email, password: "wrong" } });
       if (wrong.status === 401) failures += 1;
       else {

@@ -75,16 +75,32 @@ describe("bodies", () => {
     ["malformed JSON", { body: '{"email": ', headers: { "content-type": "application/json" } }, "body is not valid JSON"],
     ["a JSON array", { json: [1, 2] }, "JSON body must be an object"],
     ["a JSON string", { json: "email" }, "JSON body must be an object"],
-    ["a wrong content type", { body: "email=a@b.c&password=p", headers: { "content-type": "text/plain" } }, "unsupported content type: send a form or JSON"],
-    ["a duplicated form field", { body: "email=a@b.example&email=c@d.example&password=p", headers: { "content-type": "application/x-www-form-urlencoded" } }, "email is given more than once"],
-    ["a duplicated JSON key", { body: '{"email":"a@b.example","password":"p","email":"c@d.example"}', headers: { "content-type": "application/json" } }, "email is given more than once"],
+    [
+      "a wrong content type",
+      { body: "email=a@b.c&password=p", headers: { "content-type": "text/plain" } },
+      "unsupported content type: send a form or JSON",
+    ],
+    [
+      "a duplicated form field",
+      { body: "email=a@b.example&email=c@d.example&password=p", headers: { "content-type": "application/x-www-form-urlencoded" } },
+      "email is given more than once",
+    ],
+    [
+      "a duplicated JSON key",
+      { body: '{"email":"a@b.example","password":"p","email":"c@d.example"}', headers: { "content-type": "application/json" } },
+      "email is given more than once",
+    ],
     ["a number", { json: { email: 5, password: "p" } }, "email must be a string"],
     ["an object", { json: { email: "a@b.example", password: { $ne: 1 } } }, "password must be a string"],
     ["an array", { json: { email: ["a@b.example"], password: "p" } }, "email must be a string"],
     ["an absurdly long email", { form: { email: `${"a".repeat(300)}@example.com`, password: "p" } }, "email is longer than 254 characters"],
     ["a non-email", { form: { email: "not an email", password: "p" } }, "email is not a valid email address"],
     ["a NUL in the email", { form: { email: "a\u0000b@example.com", password: "p" } }, "email is not a valid email address"],
-    ["a broken multipart body", { body: "--x\r\nnope", headers: { "content-type": "multipart/form-data; boundary=x" } }, "body is not valid multipart/form-data"],
+    [
+      "a broken multipart body",
+      { body: "--x\r\nnope", headers: { "content-type": "multipart/form-data; boundary=x" } },
+      "body is not valid multipart/form-data",
+    ],
   ])("answers 400 JSON for %s", async (_, options, message) => {
     const response = await call("POST", "/users", options);
     expect(response.status).toBe(400);
