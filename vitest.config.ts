@@ -1,10 +1,13 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { unstable_readConfig } from "wrangler";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig(async () => {
   // The same drizzle-kit migrations wrangler applies locally and in production.
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
+  // wrangler.toml's [vars], pinned, so a developer's .dev.vars never changes what tests see.
+  const defaults = unstable_readConfig({ config: "wrangler.toml" }).vars as Record<string, string>;
   return {
     test: {
       projects: [
@@ -17,6 +20,7 @@ export default defineConfig(async () => {
                 // An empty database on which a test replays the migration history step by step.
                 d1Databases: { UPGRADE_DB: "upgrade-test" },
                 bindings: {
+                  ...defaults,
                   TEST_MIGRATIONS: migrations,
                   // The lowest bcrypt cost keeps the suite fast; production uses wrangler.toml's value.
                   BCRYPT_COST: "4",

@@ -7,7 +7,7 @@
 // Emails are trimmed and lower-cased as the service does; duplicates keep the lowest id; rows
 // that cannot be imported and addresses already present are listed, never dropped silently.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
@@ -33,22 +33,36 @@ if (!file || parsed.positionals.length > 1 || (parsed.values.remote && parsed.va
   console.error(usage);
   process.exit(2);
 }
+/** Fails the run with one clear line (no stack trace) and exit code 1. */
+function fail(reason) {
+  console.error(`import:flask: ${file}: ${reason}`);
+  process.exit(1);
+}
+
 if (!existsSync(file)) {
   console.error(`import:flask: no such file: ${file}`);
   process.exit(2);
 }
+const stats = statSync(file);
+if (!stats.isFile()) fail("not a file");
+if (stats.size === 0) fail("empty file, not a SQLite database");
 
 // D1 accepts at most 100 bound parameters per statement: 2 per user.
 const ROWS_PER_STATEMENT = 45;
 const STATEMENTS_PER_BATCH = 20;
+
+/** A problem with the input, told to the user as it is. */
+class ImportError extends Error {}
 
 function readOldUsers(buffer) {
   const require = createRequire(import.meta.url);
   return initSqlJs({ locateFile: (name) => require.resolve(`sql.js/dist/${name}`) }).then((SQL) => {
     const db = new SQL.Database(buffer);
     try {
-      const tables = db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'users'");
-      if (tables.length === 0) throw new Error("this database has no users table");
+      const columns = new Set(db.exec("PRAGMA table_info(users)")[0]?.values.map((row) => row[1]) ?? []);
+      if (columns.size === 0) throw new ImportError("no users table: is this the Flask app's a.db?");
+      const missing = ["id", "email", "hashed_password"].filter((column) => !columns.has(column));
+      if (missing.length) throw new ImportError(`the users table has no ${missing.join(", ")} column`);
       const statement = db.prepare("SELECT id, email, hashed_password FROM users ORDER BY id");
       const rows = [];
       while (statement.step()) rows.push(statement.getAsObject());
@@ -103,6 +117,12 @@ function importRemote(users) {
   try {
     const sqlFile = path.join(dir, "import.sql");
     writeFileSync(sqlFile, `${lines.join("\n")}\n`);
+    // The remote database gets the same schema first, as `npm run deploy` would.
+    execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--remote"], {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+      env: { ...process.env, CI: "true" },
+    });
     console.error(`importing ${users.length} users into the remote D1 with wrangler...`);
     const out = execFileSync("npx", ["wrangler", "d1", "execute", "DB", "--remote", "--yes", "--file", sqlFile, "--json"], {
       cwd: root,
@@ -115,17 +135,27 @@ function importRemote(users) {
   }
 }
 
-const rows = await readOldUsers(readFileSync(file));
+let rows;
+try {
+  rows = await readOldUsers(readFileSync(file));
+} catch (error) {
+  // sql.js says "file is not a database" for anything that is not SQLite.
+  fail(error instanceof ImportError ? error.message : `cannot read it as SQLite (${String(error.message).split("\n")[0]})`);
+}
 const plan = planImport(rows);
 
 let insertedCount;
 let alreadyPresent = [];
-if (parsed.values.remote) {
-  insertedCount = importRemote(plan.users);
-} else {
-  const inserted = new Set(await importLocal(plan.users, parsed.values["persist-to"] ?? defaultPersistRoot));
-  insertedCount = inserted.size;
-  alreadyPresent = plan.users.filter((u) => !inserted.has(u.email));
+try {
+  if (parsed.values.remote) {
+    insertedCount = importRemote(plan.users);
+  } else {
+    const inserted = new Set(await importLocal(plan.users, parsed.values["persist-to"] ?? defaultPersistRoot));
+    insertedCount = inserted.size;
+    alreadyPresent = plan.users.filter((u) => !inserted.has(u.email));
+  }
+} catch (error) {
+  fail(`nothing was confirmed imported: ${String(error.message).split("\n")[0]}`);
 }
 
 for (const d of plan.duplicates) console.log(`duplicate: id ${d.id} (${d.email}) skipped, kept id ${d.keptId}`);

@@ -7,9 +7,12 @@ import { parseArgs } from "node:util";
 import { getPlatformProxy } from "wrangler";
 import { progressLine, seedUsers } from "./lib/seed-users.mjs";
 
-const { values } = parseArgs({
-  options: { users: { type: "string", default: "1000" }, password: { type: "string", default: "password" } },
-});
+let values;
+try {
+  ({ values } = parseArgs({ options: { users: { type: "string", default: "1000" }, password: { type: "string", default: "password" } } }));
+} catch {
+  values = { users: "" }; // a flag without its value, or an unknown flag: print the usage below
+}
 const total = Number(values.users);
 if (!Number.isInteger(total) || total < 1) {
   console.error("usage: npm run seed -- --users <positive integer>");

@@ -16,12 +16,35 @@ import { usersRoutes } from "./routes/users";
 
 const app = new Hono<AppEnv>();
 
-app.use(requestId());
+// Our own id for every request, never one a client chose: it is what logs and reports key on.
+app.use(requestId({ headerName: "" }));
+app.use(async (c, next) => {
+  await next();
+  c.header("X-Request-Id", c.get("requestId"));
+});
 app.use(requestLog());
 // "same-origin", not the default "no-referrer": with no-referrer browsers send `Origin: null`
 // on same-origin form posts, which the CSRF guard must refuse. Other sites still get no referrer
 // (so a reset token in a page URL never leaks).
-app.use(secureHeaders({ referrerPolicy: "same-origin" }));
+app.use(
+  secureHeaders({
+    referrerPolicy: "same-origin",
+    // The pages use inline CSS and plain forms, nothing else: no scripts, no other origins.
+    contentSecurityPolicy: {
+      defaultSrc: ["'none'"],
+      styleSrc: ["'unsafe-inline'"],
+      imgSrc: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      baseUri: ["'none'"],
+    },
+  }),
+);
+// Answers carry session cookies, reset tokens and account pages: no cache may keep them.
+app.use(async (c, next) => {
+  await next();
+  c.header("Cache-Control", "no-store");
+});
 app.use(
   methodNotAllowed({
     app,

@@ -3,11 +3,16 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { Log, LogLevel, Miniflare } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
 
 export const root = path.resolve(import.meta.dirname, "../..");
 /** Where wrangler dev keeps local state; `npm start`, seed and serve all share it. */
 export const defaultPersistRoot = path.join(root, ".wrangler/state");
+
+/** wrangler.toml's [vars] as written (without .dev.vars), for runs that must not depend on it. */
+export function configuredVars() {
+  return unstable_readConfig({ config: path.join(root, "wrangler.toml") }).vars;
+}
 
 /** Builds the exact bundle `wrangler deploy` uploads into `outdir`; returns its entry file. */
 export function buildBundle(outdir = path.join(root, "dist")) {
@@ -39,6 +44,8 @@ export async function startLocalServer({ port = 8787, ip = "127.0.0.1", persistR
     bindings: { ...workerOptions.bindings, ...vars },
     d1Persist: path.join(persistRoot, "v3/d1"),
     unsafeDirectSockets: [{ host: ip, port }],
+    // Offline machines: do not try to fetch the `request.cf` placeholder from Cloudflare.
+    cf: false,
     log: new Log(LogLevel.WARN),
   });
   await mf.ready;

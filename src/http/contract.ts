@@ -14,8 +14,10 @@ export interface Operation {
   summary: string;
   description?: string;
   tag: "API" | "Documentation" | "Pages";
-  /** Body fields (form, multipart or JSON); query fields for a GET page. */
+  /** Body fields (form, multipart or JSON). */
   fields?: (config: Config) => FieldSpec;
+  /** Optional query parameters (pages only). */
+  query?: Record<string, JsonSchema>;
   /** Reads the session_id cookie. */
   session?: boolean;
   /** Counted by a per-IP rate limit. */
@@ -181,7 +183,17 @@ export const pages = {
     success: redirect(303, "/account/login?registered=1", "Registered; go log in."),
     errors: [UserAlreadyExists],
   },
-  loginForm: { method: "get", path: "/account/login", tag: "Pages", summary: "Login form", success: page("The form.") },
+  loginForm: {
+    method: "get",
+    path: "/account/login",
+    tag: "Pages",
+    summary: "Login form",
+    query: {
+      registered: { type: "string", description: 'Present: show "Account created".' },
+      logged_out: { type: "string", description: 'Present: show "You are logged out".' },
+    },
+    success: page("The form."),
+  },
   logIn: {
     method: "post",
     path: "/account/login",
@@ -220,7 +232,7 @@ export const pages = {
     summary: "Get a reset token (form post)",
     fields: emailOnly,
     rateLimited: true,
-    success: page("Shows the token, since this service sends no mail, with a link to set a new password."),
+    success: page("Shows the token, since this service sends no mail, with the form to set a new password filled in."),
     errors: [UnknownEmail],
   },
   resetForm: {
@@ -228,7 +240,7 @@ export const pages = {
     path: "/account/reset",
     tag: "Pages",
     summary: "New-password form",
-    description: "Optional query parameters `email` and `reset_token` fill the form in.",
+    description: "Tokens never travel in URLs: the token page (POST /account/forgot) carries the form already filled in.",
     success: page("The form."),
   },
   reset: {

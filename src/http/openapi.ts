@@ -32,8 +32,8 @@ function failures(op: Operation): Map<number, { messages: string[]; retryAfter: 
       400,
       "a field missing, empty, repeated, not a string or invalid (the message names it); a malformed body or an unsupported content type",
     );
-    add(413, `body larger than ${MAX_BODY_BYTES} bytes`);
   }
+  if (op.method !== "get") add(413, `\`body larger than ${MAX_BODY_BYTES} bytes\``);
   for (const error of op.errors ?? []) {
     const known = httpErrorOf(error);
     if (known) add(known.status, `\`${known.message}\` (${error.name})`, known.status === 429);
@@ -56,14 +56,14 @@ function operationObject(op: Operation, config: Config): Record<string, unknown>
   const responses: Record<string, unknown> = { [op.success.status]: responseObject(op.success) };
   for (const other of op.others ?? []) responses[other.status] = responseObject(other);
   for (const [status, { messages, retryAfter: withRetry }] of failures(op)) {
-    const html = op.tag === "Pages" && status !== 403;
+    // The CSRF guard and the body limit answer before any page code runs: JSON there too.
+    const html = op.tag === "Pages" && status !== 403 && status !== 413;
     responses[status] = {
       description: messages.join("; or "),
       ...(withRetry ? { headers: retryAfter } : {}),
       content: html ? { "text/html": { schema: { type: "string" } } } : { "application/json": { schema: errorSchema } },
     };
   }
-  const isQuery = op.method === "get";
   return {
     operationId:
       `${op.method}${op.path.replace(/[^a-zA-Z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ? ch.toUpperCase() : ""))}` || "root",
@@ -71,12 +71,8 @@ function operationObject(op: Operation, config: Config): Record<string, unknown>
     ...(op.description ? { description: op.description } : {}),
     tags: [op.tag],
     ...(op.session ? { security: [{ sessionCookie: [] }] } : {}),
-    ...(spec && isQuery
-      ? { parameters: Object.entries(spec).map(([name, field]) => ({ name, in: "query", required: false, schema: field.schema })) }
-      : {}),
-    ...(spec && !isQuery
-      ? { requestBody: { required: true, content: Object.fromEntries(BODY_TYPES.map((type) => [type, { schema }])) } }
-      : {}),
+    ...(op.query ? { parameters: Object.entries(op.query).map(([name, schema]) => ({ name, in: "query", required: false, schema })) } : {}),
+    ...(spec ? { requestBody: { required: true, content: Object.fromEntries(BODY_TYPES.map((type) => [type, { schema }])) } } : {}),
     responses,
   };
 }

@@ -1,4 +1,5 @@
 import { type Context, Hono } from "hono";
+import { InvalidResetToken } from "../auth/errors";
 import { readFields } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { pages } from "../http/contract";
@@ -15,22 +16,27 @@ import { Layout } from "../views/layout";
 
 const minLength = (c: Context<AppEnv>) => c.var.config.passwordMinLength;
 
-/** The email a failed form carried, to fill the form in again (the body is cached by Hono). */
-async function submittedEmail(c: Context<AppEnv>): Promise<string> {
+/** What a failed form carried (the body is cached by Hono), to fill the form in again. */
+async function submitted(c: Context<AppEnv>): Promise<{ email: string; token: string }> {
   try {
-    const email = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer())).get("email") ?? "";
-    return email.length <= 254 ? email : "";
+    const form = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
+    return { email: (form.get("email") ?? "").slice(0, 254), token: (form.get("reset_token") ?? "").slice(0, 256) };
   } catch {
-    return "";
+    return { email: "", token: "" };
   }
 }
 
-/** Which form a failed POST shows again, with the error. */
-const formAfterFailure: Record<string, (c: Context<AppEnv>, error: string, email: string) => ReturnType<typeof Layout>> = {
-  [pages.register.path]: (c, error, email) => <RegisterPage error={error} email={email} minLength={minLength(c)} />,
-  [pages.logIn.path]: (_, error, email) => <LoginPage error={error} email={email} />,
-  [pages.forgot.path]: (_, error, email) => <ForgotPage error={error} email={email} />,
-  [pages.reset.path]: (c, error, email) => <ResetPage error={error} email={email} minLength={minLength(c)} />,
+type Refill = { error: string; email: string; token: string; tokenRefused: boolean };
+
+/** Which form a failed POST shows again, with the error and what can be kept of the input. */
+const formAfterFailure: Record<string, (c: Context<AppEnv>, refill: Refill) => ReturnType<typeof Layout>> = {
+  [pages.register.path]: (c, { error, email }) => <RegisterPage error={error} email={email} minLength={minLength(c)} />,
+  [pages.logIn.path]: (_, { error, email }) => <LoginPage error={error} email={email} />,
+  [pages.forgot.path]: (_, { error, email }) => <ForgotPage error={error} email={email} />,
+  // Keep a token that may still work (a too-short password, say); drop one that was refused.
+  [pages.reset.path]: (c, { error, email, token, tokenRefused }) => (
+    <ResetPage error={error} email={email} token={tokenRefused ? "" : token} minLength={minLength(c)} />
+  ),
 };
 
 export const accountPages = new Hono<AppEnv>()
@@ -72,13 +78,10 @@ export const accountPages = new Hono<AppEnv>()
   .post(pages.forgot.path, rateLimit("RESET_RATE_LIMITER", "reset-request"), async (c) => {
     const { email } = await readFields(c, pages.forgot.fields());
     const token = await c.var.auth.getResetPasswordToken(email);
-    return c.html(<TokenPage email={email} token={token} minutes={Math.round(c.var.config.auth.resetTokenLifetimeSeconds / 60)} />);
+    const minutes = Math.round(c.var.config.auth.resetTokenLifetimeSeconds / 60);
+    return c.html(<TokenPage email={email} token={token} minutes={minutes} minLength={minLength(c)} />);
   })
-  .get(pages.resetForm.path, (c) => {
-    const email = (c.req.query("email") ?? "").slice(0, 254);
-    const token = (c.req.query("reset_token") ?? "").slice(0, 256);
-    return c.html(<ResetPage email={email} token={token} minLength={minLength(c)} />);
-  })
+  .get(pages.resetForm.path, (c) => c.html(<ResetPage minLength={minLength(c)} />))
   .post(pages.reset.path, rateLimit("RESET_RATE_LIMITER", "reset-update"), async (c) => {
     const { email, reset_token, new_password } = await readFields(c, pages.reset.fields(c.var.config));
     await c.var.auth.updatePassword(reset_token, new_password, email);
@@ -92,7 +95,8 @@ export const accountPages = new Hono<AppEnv>()
       return c.html(<Problem title="Something went wrong" message="Please try again in a moment." />, 500);
     }
     const form = formAfterFailure[c.req.path];
-    const body = form ? form(c, failure.message, await submittedEmail(c)) : <Problem title="Request refused" message={failure.message} />;
+    const refill = { error: failure.message, ...(await submitted(c)), tokenRefused: error instanceof InvalidResetToken };
+    const body = form ? form(c, refill) : <Problem title="Request refused" message={failure.message} />;
     return c.html(body, failure.status, failure.headers);
   });
 

@@ -13,7 +13,16 @@ export function RegisterPage(props: FormState & { minLength: number }) {
       <Alerts {...props} />
       <form method="post" action="/account/register">
         <label for="email">Email</label>
-        <input id="email" name="email" type="email" autocomplete="email" required value={props.email ?? ""} />
+        <input
+          id="email"
+          name="email"
+          type="text"
+          inputmode="email"
+          autocomplete="email"
+          spellcheck={false}
+          required
+          value={props.email ?? ""}
+        />
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="new-password" required minlength={props.minLength} />
         <button type="submit">Create account</button>
@@ -32,7 +41,16 @@ export function LoginPage(props: FormState) {
       <Alerts {...props} />
       <form method="post" action="/account/login">
         <label for="email">Email</label>
-        <input id="email" name="email" type="email" autocomplete="email" required value={props.email ?? ""} />
+        <input
+          id="email"
+          name="email"
+          type="text"
+          inputmode="email"
+          autocomplete="email"
+          spellcheck={false}
+          required
+          value={props.email ?? ""}
+        />
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required />
         <button type="submit">Log in</button>
@@ -67,7 +85,16 @@ export function ForgotPage(props: FormState) {
       <p class="muted">This service sends no email: the reset token is shown on the next page. It works once, for a limited time.</p>
       <form method="post" action="/account/forgot">
         <label for="email">Email</label>
-        <input id="email" name="email" type="email" autocomplete="email" required value={props.email ?? ""} />
+        <input
+          id="email"
+          name="email"
+          type="text"
+          inputmode="email"
+          autocomplete="email"
+          spellcheck={false}
+          required
+          value={props.email ?? ""}
+        />
         <button type="submit">Get a reset token</button>
       </form>
       <p class="links">
@@ -77,8 +104,11 @@ export function ForgotPage(props: FormState) {
   );
 }
 
-export function TokenPage(props: { email: string; token: string; minutes: number }) {
-  const next = `/account/reset?${new URLSearchParams({ email: props.email, reset_token: props.token })}`;
+/**
+ * The token, and the form to use it, in the answer to a POST: the token never goes into a URL
+ * (browser history, proxies and platform request logs keep URLs).
+ */
+export function TokenPage(props: { email: string; token: string; minutes: number; minLength: number }) {
   return (
     <Layout title="Your reset token">
       <h1>Your reset token</h1>
@@ -88,12 +118,31 @@ export function TokenPage(props: { email: string; token: string; minutes: number
       <code class="token" id="reset-token">
         {props.token}
       </code>
-      <p class="links">
-        <a href={next} id="reset-link">
-          Set a new password
-        </a>
-      </p>
+      <ResetForm email={props.email} token={props.token} minLength={props.minLength} />
     </Layout>
+  );
+}
+
+function ResetForm(props: { email?: string; token?: string; minLength: number }) {
+  return (
+    <form method="post" action="/account/reset">
+      <label for="email">Email</label>
+      <input
+        id="email"
+        name="email"
+        type="text"
+        inputmode="email"
+        autocomplete="email"
+        spellcheck={false}
+        required
+        value={props.email ?? ""}
+      />
+      <label for="reset_token">Reset token</label>
+      <input id="reset_token" name="reset_token" required autocomplete="off" value={props.token ?? ""} />
+      <label for="new_password">New password</label>
+      <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength={props.minLength} />
+      <button type="submit">Set password</button>
+    </form>
   );
 }
 
@@ -102,15 +151,7 @@ export function ResetPage(props: FormState & { token?: string; minLength: number
     <Layout title="Set a new password">
       <h1>Set a new password</h1>
       <Alerts {...props} />
-      <form method="post" action="/account/reset">
-        <label for="email">Email</label>
-        <input id="email" name="email" type="email" autocomplete="email" required value={props.email ?? ""} />
-        <label for="reset_token">Reset token</label>
-        <input id="reset_token" name="reset_token" required value={props.token ?? ""} />
-        <label for="new_password">New password</label>
-        <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength={props.minLength} />
-        <button type="submit">Set password</button>
-      </form>
+      <ResetForm email={props.email} token={props.token} minLength={props.minLength} />
       <p class="links">
         <a href="/account/forgot">Get a new token</a>
         <a href="/account/login">Back to log in</a>

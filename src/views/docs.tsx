@@ -51,7 +51,7 @@ export function DocsPage(props: { doc: Doc }) {
                     {Object.keys(fields).length > 0 && (
                       <table>
                         <tr>
-                          <th>field ({body ? "form, multipart or JSON body" : "query"})</th>
+                          <th>{body ? "field (form, multipart or JSON body)" : "query parameter"}</th>
                           <th>rules</th>
                         </tr>
                         {Object.entries(fields as Doc).map(([name, schema]) => (

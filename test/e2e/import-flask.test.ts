@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -31,7 +31,7 @@ function runImport() {
 beforeAll(async () => {
   output = runImport();
   second = runImport();
-  service = await startService({ port: 8812, persistRoot: state });
+  service = await startService({ persistRoot: state });
 });
 
 afterAll(async () => {
@@ -86,12 +86,39 @@ it("sessions and reset tokens were not carried over", async () => {
   expect(reset.status).toBe(403);
 });
 
-it("refuses bad arguments with a usage line", () => {
-  let status = 0;
+function runFailing(args: string[]): { status: number; stderr: string } {
   try {
-    execFileSync(process.execPath, ["scripts/import-flask.mjs", "/nonexistent.db"], { stdio: "pipe" });
+    execFileSync(process.execPath, ["scripts/import-flask.mjs", ...args], { stdio: "pipe" });
+    return { status: 0, stderr: "" };
   } catch (error) {
-    status = (error as { status: number }).status;
+    const { status, stderr } = error as { status: number; stderr: Buffer };
+    return { status, stderr: stderr.toString() };
   }
-  expect(status).toBe(2);
+}
+
+it("refuses bad arguments with a usage line", () => {
+  expect(runFailing(["/nonexistent.db"]).status).toBe(2);
+  expect(runFailing([]).status).toBe(2);
+});
+
+it("says in one line, without a stack trace, why a file cannot be imported", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "edge-auth-bad-"));
+  try {
+    const notSqlite = path.join(dir, "notes.txt");
+    writeFileSync(notSqlite, "hello, not a database");
+    const empty = path.join(dir, "empty.db");
+    writeFileSync(empty, "");
+    for (const [file, reason] of [
+      [notSqlite, "cannot read it as SQLite"],
+      [empty, "empty file"],
+      [dir, "not a file"],
+    ]) {
+      const { status, stderr } = runFailing([file, "--persist-to", path.join(dir, "state")]);
+      expect(status, file).toBe(1);
+      expect(stderr).toContain(`import:flask: ${file}: ${reason}`);
+      expect(stderr).not.toMatch(/\n\s+at /);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -57,10 +57,9 @@ describe("account pages", () => {
     const page = await html(response);
     expect(page).toContain("no mail sender");
     const token = /id="reset-token">([^<]+)</.exec(page)![1]!;
-    expect(page).toContain(`/account/reset?email=${encodeURIComponent(email)}&amp;reset_token=${token}`);
-
-    response = await call("GET", `/account/reset?email=${encodeURIComponent(email)}&reset_token=${token}`);
-    expect(await html(response)).toContain(`value="${token}"`);
+    // The form to use it comes filled in on the same page: the token never goes into a URL.
+    expect(page).toContain(`<input id="reset_token" name="reset_token" required="" autocomplete="off" value="${token}"`);
+    expect(page).not.toMatch(/href="[^"]*reset_token/);
 
     response = await post("/account/reset", { email, reset_token: token, new_password: "new" });
     expect(response.status).toBe(200);
@@ -93,6 +92,41 @@ describe("account pages", () => {
     expect(page).toContain(message);
     expect(page).toContain(`action="${path}"`);
     if (form.email) expect(page).toContain(`value="${form.email}"`);
+  });
+
+  it("keeps a still-usable token in the form after another field's error, drops a refused one", async () => {
+    const email = uniqueEmail();
+    await register(email, "old");
+    const reset = await call("POST", "/reset_password", { form: { email } });
+    const { reset_token } = (await reset.json()) as { reset_token: string };
+    const tooLong = await post("/account/reset", { email, reset_token, new_password: "x".repeat(80) });
+    expect(tooLong.status).toBe(400);
+    expect(await html(tooLong)).toContain(`value="${reset_token}"`);
+    const refused = await post("/account/reset", { email, reset_token: "not-the-token", new_password: "x" });
+    expect(refused.status).toBe(403);
+    expect(await html(refused)).not.toContain('value="not-the-token"');
+  });
+
+  it("accepts every address the API accepts (no stricter browser-side type=email)", async () => {
+    const page = await html(await call("GET", "/account/login"));
+    expect(page).toContain('inputmode="email"');
+    expect(page).not.toContain('type="email"');
+    const email = `josé-${crypto.randomUUID().slice(0, 6)}@example.com`;
+    expect((await post("/account/register", { email, password: "pw" })).status).toBe(303);
+    expect((await post("/account/login", { email, password: "pw" })).status).toBe(303);
+  });
+
+  it("pages are never cached and allow no scripts", async () => {
+    const { cookie } = await (async () => {
+      const email = uniqueEmail();
+      await register(email);
+      const login = await call("POST", "/sessions", { form: { email, password: "pw" } });
+      return { cookie: `session_id=${sessionCookieOf(login)}` };
+    })();
+    const response = await call("GET", "/account/profile", { cookie });
+    expect(response.headers.get("cache-control")).toBe("no-store");
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(response.headers.get("content-security-policy")).toContain("form-action 'self'");
   });
 
   it("escapes what people type", async () => {

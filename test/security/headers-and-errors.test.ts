@@ -32,3 +32,11 @@ it("an unexpected error is logged with the request id and answered with a generi
   expect(String(log.mock.calls[0]![0])).toContain("req-42");
   log.mockRestore();
 });
+
+it("the request id is always our own, never one the client sent", async () => {
+  const response = await call("GET", "/", { headers: { "x-request-id": "attacker-chosen-id" } });
+  const id = response.headers.get("x-request-id");
+  expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  expect(id).not.toBe("attacker-chosen-id");
+  expect(response.headers.get("cache-control")).toBe("no-store");
+});
