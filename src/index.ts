@@ -18,10 +18,6 @@ const app = new Hono<AppEnv>();
 
 // Our own id for every request, never one a client chose: it is what logs and reports key on.
 app.use(requestId({ headerName: "" }));
-app.use(async (c, next) => {
-  await next();
-  c.header("X-Request-Id", c.get("requestId"));
-});
 app.use(requestLog());
 // "same-origin", not the default "no-referrer": with no-referrer browsers send `Origin: null`
 // on same-origin form posts, which the CSRF guard must refuse. Other sites still get no referrer
@@ -40,9 +36,10 @@ app.use(
     },
   }),
 );
-// Answers carry session cookies, reset tokens and account pages: no cache may keep them.
 app.use(async (c, next) => {
   await next();
+  c.header("X-Request-Id", c.get("requestId"));
+  // Answers carry session cookies, reset tokens and account pages: no cache may keep them.
   c.header("Cache-Control", "no-store");
 });
 app.use(
