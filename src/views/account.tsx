@@ -1,5 +1,24 @@
 import { Alerts, Layout } from "./layout";
 
+/** Accepts what the API accepts: `type="email"` would refuse addresses the service allows. */
+function EmailInput(props: { value?: string }) {
+  return (
+    <>
+      <label for="email">Email</label>
+      <input
+        id="email"
+        name="email"
+        type="text"
+        inputmode="email"
+        autocomplete="email"
+        spellcheck={false}
+        required
+        value={props.value ?? ""}
+      />
+    </>
+  );
+}
+
 export interface FormState {
   error?: string;
   notice?: string;
@@ -12,17 +31,7 @@ export function RegisterPage(props: FormState & { minLength: number }) {
       <h1>Create an account</h1>
       <Alerts {...props} />
       <form method="post" action="/account/register">
-        <label for="email">Email</label>
-        <input
-          id="email"
-          name="email"
-          type="text"
-          inputmode="email"
-          autocomplete="email"
-          spellcheck={false}
-          required
-          value={props.email ?? ""}
-        />
+        <EmailInput value={props.email} />
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="new-password" required minlength={props.minLength} />
         <button type="submit">Create account</button>
@@ -40,17 +49,7 @@ export function LoginPage(props: FormState) {
       <h1>Log in</h1>
       <Alerts {...props} />
       <form method="post" action="/account/login">
-        <label for="email">Email</label>
-        <input
-          id="email"
-          name="email"
-          type="text"
-          inputmode="email"
-          autocomplete="email"
-          spellcheck={false}
-          required
-          value={props.email ?? ""}
-        />
+        <EmailInput value={props.email} />
         <label for="password">Password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required />
         <button type="submit">Log in</button>
@@ -84,17 +83,7 @@ export function ForgotPage(props: FormState) {
       <Alerts {...props} />
       <p class="muted">This service sends no email: the reset token is shown on the next page. It works once, for a limited time.</p>
       <form method="post" action="/account/forgot">
-        <label for="email">Email</label>
-        <input
-          id="email"
-          name="email"
-          type="text"
-          inputmode="email"
-          autocomplete="email"
-          spellcheck={false}
-          required
-          value={props.email ?? ""}
-        />
+        <EmailInput value={props.email} />
         <button type="submit">Get a reset token</button>
       </form>
       <p class="links">
@@ -126,17 +115,7 @@ export function TokenPage(props: { email: string; token: string; minutes: number
 function ResetForm(props: { email?: string; token?: string; minLength: number }) {
   return (
     <form method="post" action="/account/reset">
-      <label for="email">Email</label>
-      <input
-        id="email"
-        name="email"
-        type="text"
-        inputmode="email"
-        autocomplete="email"
-        spellcheck={false}
-        required
-        value={props.email ?? ""}
-      />
+      <EmailInput value={props.email} />
       <label for="reset_token">Reset token</label>
       <input id="reset_token" name="reset_token" required autocomplete="off" value={props.token ?? ""} />
       <label for="new_password">New password</label>
