@@ -2,7 +2,7 @@ import bcrypt from "bcryptjs";
 import type { DB, SessionFields } from "../db/db";
 import type { User } from "../db/schema";
 import { InvalidCredentials, InvalidResetToken, LoginThrottled, NoResultFound, UnknownEmail } from "./errors";
-import { constantTimeEqual, generateToken, sha256Hex } from "./tokens";
+import { constantTimeEqual, generateToken, isToken, sha256Hex } from "./tokens";
 
 export interface AuthOptions {
   /** bcrypt work factor (log2 rounds). */
@@ -16,8 +16,16 @@ export interface AuthOptions {
   now?: () => number;
 }
 
-/** The idle deadline moves at most this often, so most reads of a session write nothing. */
+/**
+ * The idle deadline moves at most this often, so most reads of a session write nothing: an hour,
+ * or a tenth of the idle timeout when that is shorter, so that a session in use never reaches an
+ * idle deadline it should have moved past (it is at most a tenth of the timeout behind).
+ */
 export const SESSION_REFRESH_INTERVAL_SECONDS = 3600;
+
+export function sessionRefreshIntervalSeconds(idleTimeoutSeconds: number): number {
+  return Math.min(SESSION_REFRESH_INTERVAL_SECONDS, Math.floor(idleTimeoutSeconds / 10));
+}
 
 /**
  * One throwaway hash per cost, made once per isolate: a derived constant, not state. Unknown
@@ -53,28 +61,38 @@ export class Auth {
 
   /**
    * Checks the password and opens a session in at most two queries. Throws InvalidCredentials
-   * (unknown email or wrong password, indistinguishable) or LoginThrottled while the account is
-   * backing off after consecutive failures. A new session replaces the user's previous one.
+   * (unknown email or wrong password, indistinguishable) or LoginThrottled while the throttle
+   * this client falls under is backing off after consecutive failures. `deviceToken` is the
+   * client's device cookie: a client that logged in to this account before has a throttle of its
+   * own, so failures from elsewhere cannot keep it out. Returns the device token to keep (the
+   * same one, or a new one for a client without). A new session replaces the user's previous one.
    */
-  async logIn(email: string, password: string): Promise<{ user: User; sessionId: string }> {
-    const user = await this.findUser({ email });
+  async logIn(email: string, password: string, deviceToken?: string): Promise<{ user: User; sessionId: string; deviceToken: string }> {
     const now = this.now();
-    if (user?.loginBlockedUntil && user.loginBlockedUntil > now) {
-      throw new LoginThrottled("login attempts paused after failures", user.loginBlockedUntil - now);
+    const device = deviceToken !== undefined && isToken(deviceToken) ? deviceToken : generateToken();
+    const deviceHash = await sha256Hex(device);
+    const claim = await this.db.claimLoginAttempt(email, deviceHash, now, this.options.loginBackoffMaxSeconds);
+    const { user } = claim;
+    if (user && !claim.claimed) {
+      throw new LoginThrottled("login attempts paused after failures", Math.max(1, (claim.blockedUntil ?? now) - now));
     }
     const passwordMatches = await this.checkPassword(user, password);
     if (!user || !passwordMatches) {
-      await this.db.recordFailedLogin(email, now, this.options.loginBackoffMaxSeconds);
+      await this.db.recordFailedLogin(email, now, this.options.loginBackoffMaxSeconds, claim.trusted ? deviceHash : undefined);
       throw new InvalidCredentials("bad credentials");
     }
     const sessionId = this.generateUuid();
     // A raised BCRYPT_COST reaches existing users as they log in.
     const rehash =
       bcrypt.getRounds(user.hashedPassword) < this.options.bcryptCost ? { hashedPassword: await this.hashPassword(password) } : {};
-    const opened = await this.db.startSession(user.id, await this.newSessionFields(sessionId, now), rehash, user.hashedPassword);
+    const opened = await this.db.startSession(user.id, await this.newSessionFields(sessionId, now), rehash, user.hashedPassword, {
+      tokenHash: deviceHash,
+      trusted: claim.trusted,
+      now,
+    });
     // The password changed (a reset) between the check and now: the old one no longer counts.
     if (!opened) throw new InvalidCredentials("password changed during login");
-    return { user, sessionId };
+    return { user, sessionId, deviceToken: device };
   }
 
   /** Starts a new session for the user and returns its id; null for an unknown email. */
@@ -98,7 +116,7 @@ export class Auth {
       return null;
     }
     const idleExpiresAt = now + this.options.sessionIdleTimeoutSeconds;
-    if (user.sessionIdleExpiresAt! <= idleExpiresAt - SESSION_REFRESH_INTERVAL_SECONDS) {
+    if (user.sessionIdleExpiresAt! <= idleExpiresAt - sessionRefreshIntervalSeconds(this.options.sessionIdleTimeoutSeconds)) {
       await this.db.extendSession(user.id, digest, idleExpiresAt);
       user.sessionIdleExpiresAt = idleExpiresAt;
     }

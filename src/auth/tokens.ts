@@ -8,6 +8,13 @@ export function generateToken(): string {
   return crypto.randomUUID();
 }
 
+const TOKEN_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** Whether a value a client sent has the shape of a token we issue (anything else is ignored). */
+export function isToken(value: string): boolean {
+  return TOKEN_SHAPE.test(value);
+}
+
 export async function sha256Hex(value: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");

@@ -1,8 +1,8 @@
-import { and, eq, getTableColumns, gt, is, Placeholder, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, gt, is, isNull, lte, notInArray, or, Placeholder, type SQL, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { InvalidRequestError, NoResultFound, UnknownColumnError, UserAlreadyExists } from "../auth/errors";
-import { users, type User } from "./schema";
+import { loginDevices, users, type User } from "./schema";
 
 export type UserColumn = keyof User;
 export type UserFilters = Partial<User>;
@@ -15,6 +15,40 @@ const userColumns = getTableColumns(users);
 
 const NO_SESSION = { sessionId: null, sessionExpiresAt: null, sessionIdleExpiresAt: null } satisfies SessionFields;
 const NO_LOGIN_BACKOFF = { failedLoginCount: 0, loginBlockedUntil: null } satisfies UserChanges;
+
+/** A user keeps this many remembered login clients; the least recently used beyond go. */
+export const MAX_LOGIN_DEVICES_PER_USER = 20;
+
+/**
+ * When the next login attempt may be checked, once one more failure is counted on top of
+ * `failures`: after the n-th consecutive failure, 0, 1, 2, 4 ... seconds, capped at `maxWait`.
+ */
+function blockedUntilAfterFailure(
+  failures: typeof users.failedLoginCount | typeof loginDevices.failedLoginCount,
+  now: number,
+  maxWait: number,
+): SQL {
+  return sql`CASE WHEN ${failures} < 1 THEN NULL ELSE ${now} + min(${maxWait}, 1 << min(${failures} - 1, 30)) END`;
+}
+
+/** What the first round trip of a login learned: the user, and whether this attempt may be checked. */
+export interface LoginClaim {
+  user: User | null;
+  /** The client presented a device token that has logged in to this account before. */
+  trusted: boolean;
+  /** This attempt holds the throttle (account's or device's) and may check the password. */
+  claimed: boolean;
+  /** While not claimed: when the throttle it hit ends (Unix seconds). */
+  blockedUntil: number | null;
+}
+
+/** A remembered login client, as startSession records it. */
+export interface DeviceLogin {
+  tokenHash: string;
+  /** Already known for this account: only its own backoff is reset, not the account's. */
+  trusted: boolean;
+  now: number;
+}
 
 /**
  * findUserBy's SQL text, built by Drizzle once per set of filter columns and kept for the life
@@ -95,24 +129,118 @@ export class DB {
   }
 
   /**
-   * Opens a session after a good password, ending any login backoff (and maybe re-hashing).
-   * With `verifiedHash`, only while the stored hash is still the one the password was checked
-   * against: a login racing a password reset must not reopen a session or undo the new password.
-   * Returns false when that check failed.
+   * Opens a session after a good password, ending the backoff of the throttle the attempt used
+   * (and maybe re-hashing). With `verifiedHash`, only while the stored hash is still the one the
+   * password was checked against: a login racing a password reset must not reopen a session or
+   * undo the new password. With `device`, the client is remembered for the account (its own
+   * backoff reset) in the same batch. Returns false when the hash check failed.
    */
   async startSession(
     userId: number,
     session: SessionFields,
     changes: Pick<UserChanges, "hashedPassword"> = {},
     verifiedHash?: string,
+    device?: DeviceLogin,
   ): Promise<boolean> {
     this.checkChanges(changes);
-    const rows = await this.db
+    const sameHash = and(eq(users.id, userId), verifiedHash === undefined ? undefined : eq(users.hashedPassword, verifiedHash));
+    // A login from a remembered client leaves the account's backoff (aimed at unknown clients) as it is.
+    const backoff = device?.trusted ? {} : NO_LOGIN_BACKOFF;
+    const open = this.db
       .update(users)
-      .set({ ...session, ...NO_LOGIN_BACKOFF, ...changes })
-      .where(and(eq(users.id, userId), verifiedHash === undefined ? undefined : eq(users.hashedPassword, verifiedHash)))
+      .set({ ...session, ...backoff, ...changes })
+      .where(sameHash)
       .returning({ id: users.id });
-    return rows.length > 0;
+    if (!device) return (await open).length > 0;
+    // The device statements run first: `open` may re-hash, which would change what `sameHash` sees.
+    const [, , opened] = await this.db.batch([
+      this.db
+        .insert(loginDevices)
+        .select(
+          this.db
+            .select({
+              userId: users.id,
+              tokenHash: sql`${device.tokenHash}`.as("token_hash"),
+              failedLoginCount: sql`0`.as("failed_login_count"),
+              loginBlockedUntil: sql`NULL`.as("login_blocked_until"),
+              lastLoginAt: sql`${device.now}`.as("last_login_at"),
+            })
+            .from(users)
+            .where(sameHash),
+        )
+        .onConflictDoUpdate({
+          target: [loginDevices.userId, loginDevices.tokenHash],
+          set: { failedLoginCount: 0, loginBlockedUntil: null, lastLoginAt: device.now },
+        }),
+      this.db
+        .delete(loginDevices)
+        .where(
+          and(
+            eq(loginDevices.userId, userId),
+            notInArray(
+              loginDevices.tokenHash,
+              this.db
+                .select({ tokenHash: loginDevices.tokenHash })
+                .from(loginDevices)
+                .where(eq(loginDevices.userId, userId))
+                .orderBy(desc(loginDevices.lastLoginAt))
+                .limit(MAX_LOGIN_DEVICES_PER_USER),
+            ),
+          ),
+        ),
+      open,
+    ]);
+    return opened.length > 0;
+  }
+
+  /**
+   * Claims the right to check one login attempt, and reads the user, in one round trip (an
+   * atomic batch). The throttle is the device's own when `deviceHash` names a client that has
+   * logged in to this account before, else the account's (shared by every unknown client). A
+   * claim moves that throttle's deadline as if the attempt will fail, in the same statement that
+   * tests it, so when a wait ends exactly one of a burst of attempts is checked; success clears it.
+   */
+  async claimLoginAttempt(email: string, deviceHash: string, now: number, maxWaitSeconds: number): Promise<LoginClaim> {
+    const notBlocked = (column: typeof users.loginBlockedUntil | typeof loginDevices.loginBlockedUntil) =>
+      or(isNull(column), lte(column, now));
+    const [deviceClaim, accountClaim, [row]] = await this.db.batch([
+      this.db
+        .update(loginDevices)
+        .set({ loginBlockedUntil: blockedUntilAfterFailure(loginDevices.failedLoginCount, now, maxWaitSeconds) })
+        .where(
+          and(
+            eq(loginDevices.userId, sql`(SELECT ${users.id} FROM ${users} WHERE ${users.email} = ${email})`),
+            eq(loginDevices.tokenHash, deviceHash),
+            notBlocked(loginDevices.loginBlockedUntil),
+          ),
+        )
+        .returning({ userId: loginDevices.userId }),
+      this.db
+        .update(users)
+        .set({ loginBlockedUntil: blockedUntilAfterFailure(users.failedLoginCount, now, maxWaitSeconds) })
+        .where(
+          and(
+            eq(users.email, email),
+            notBlocked(users.loginBlockedUntil),
+            sql`NOT EXISTS (SELECT 1 FROM login_devices WHERE login_devices.user_id = users.id AND login_devices.token_hash = ${deviceHash})`,
+          ),
+        )
+        .returning({ id: users.id }),
+      this.db
+        .select({ user: users, device: { userId: loginDevices.userId, loginBlockedUntil: loginDevices.loginBlockedUntil } })
+        .from(users)
+        .leftJoin(loginDevices, and(eq(loginDevices.userId, users.id), eq(loginDevices.tokenHash, deviceHash)))
+        .where(eq(users.email, email))
+        .limit(1),
+    ]);
+    if (!row) return { user: null, trusted: false, claimed: false, blockedUntil: null };
+    const trusted = row.device !== null;
+    return {
+      user: row.user,
+      trusted,
+      claimed: (trusted ? deviceClaim : accountClaim).length > 0,
+      blockedUntil: trusted ? row.device!.loginBlockedUntil : row.user.loginBlockedUntil,
+    };
   }
 
   /** Moves the idle deadline of a session that is still the user's current one. */
@@ -150,19 +278,30 @@ export class DB {
   }
 
   /**
-   * Counts a failed login for `email` and sets when the next attempt may be checked: after the
-   * n-th consecutive failure, 0, 1, 2, 4 ... seconds, capped at `maxWaitSeconds`. One atomic
-   * statement, so concurrent failures each count. An unknown email matches no row, which keeps
-   * its cost (and timing) the same as a wrong password's.
+   * Counts a failed login for `email` and sets when the next attempt may be checked (see
+   * blockedUntilAfterFailure): on the device's own throttle when `deviceHash` names a client
+   * remembered for that account, else on the account's. One atomic statement, so concurrent
+   * failures each count. An unknown email matches no row, which keeps its cost (and timing) the
+   * same as a wrong password's.
    */
-  async recordFailedLogin(email: string, now: number, maxWaitSeconds: number): Promise<void> {
+  async recordFailedLogin(email: string, now: number, maxWaitSeconds: number, deviceHash?: string): Promise<void> {
+    if (deviceHash !== undefined) {
+      const failures = loginDevices.failedLoginCount;
+      await this.db
+        .update(loginDevices)
+        .set({ failedLoginCount: sql`${failures} + 1`, loginBlockedUntil: blockedUntilAfterFailure(failures, now, maxWaitSeconds) })
+        .where(
+          and(
+            eq(loginDevices.userId, sql`(SELECT ${users.id} FROM ${users} WHERE ${users.email} = ${email})`),
+            eq(loginDevices.tokenHash, deviceHash),
+          ),
+        );
+      return;
+    }
     const failures = users.failedLoginCount; // the count before this failure, in SET expressions
     await this.db
       .update(users)
-      .set({
-        failedLoginCount: sql`${failures} + 1`,
-        loginBlockedUntil: sql`CASE WHEN ${failures} < 1 THEN NULL ELSE ${now} + min(${maxWaitSeconds}, 1 << min(${failures} - 1, 30)) END`,
-      })
+      .set({ failedLoginCount: sql`${failures} + 1`, loginBlockedUntil: blockedUntilAfterFailure(failures, now, maxWaitSeconds) })
       .where(eq(users.email, email));
   }
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * The one source of truth for the users table. Property names are the camelCase twins of the
@@ -35,3 +35,27 @@ export const users = sqliteTable(
 
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
+
+/**
+ * Clients that have logged in to an account before (OWASP's "device cookies"). The browser keeps
+ * a random token in the `device` cookie; this table keeps its SHA-256 per account, with a login
+ * backoff of its own. Failed logins from unknown clients back off the account (users'
+ * columns), so an attacker guessing from anywhere cannot lock out a user whose browser has
+ * logged in before: that browser is throttled only by its own failures.
+ */
+export const loginDevices = sqliteTable(
+  "login_devices",
+  {
+    userId: integer("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    failedLoginCount: integer("failed_login_count", { mode: "number" }).notNull().default(0),
+    loginBlockedUntil: integer("login_blocked_until", { mode: "number" }),
+    lastLoginAt: integer("last_login_at", { mode: "number" }).notNull(),
+  },
+  // user_id first: the lookup is always (account, token), and deleting a user finds its rows.
+  (table) => [primaryKey({ columns: [table.userId, table.tokenHash] })],
+);
+
+export type LoginDevice = typeof loginDevices.$inferSelect;

@@ -3,7 +3,7 @@ import { InvalidResetToken } from "../auth/errors";
 import { readFields } from "../http/body";
 import type { AppEnv } from "../http/context";
 import { pages } from "../http/contract";
-import { clearSessionCookie, readSessionCookie, setSessionCookie } from "../http/cookie";
+import { clearSessionCookie, readDeviceCookie, readSessionCookie, setDeviceCookie, setSessionCookie } from "../http/cookie";
 import { failureOf, logUnexpected } from "../http/errors";
 import { rateLimit } from "../http/rate-limit";
 import { DonePage, ForgotPage, LoginPage, ProfilePage, RegisterPage, ResetPage, TokenPage } from "../views/account";
@@ -60,8 +60,9 @@ export const accountPages = new Hono<AppEnv>()
   })
   .post(pages.logIn.path, rateLimit("LOGIN_RATE_LIMITER", "login"), async (c) => {
     const { email, password } = await readFields(c, pages.logIn.fields());
-    const { sessionId } = await c.var.auth.logIn(email, password);
+    const { sessionId, deviceToken } = await c.var.auth.logIn(email, password, readDeviceCookie(c));
     setSessionCookie(c, sessionId, c.var.config.auth.sessionLifetimeSeconds);
+    setDeviceCookie(c, deviceToken);
     return c.redirect(pages.profile.path, 303);
   })
   .get(pages.profile.path, async (c) => {

@@ -4,6 +4,20 @@ import { runContractFlow } from "../contract-flow";
 import { env } from "cloudflare:workers";
 import { call, makeAuth, makeDb, randomIp, register, uniqueEmail } from "../helpers";
 
+/** The `device` cookie a login response sets, as a Cookie header value. */
+function deviceCookieOf(response: Response): string {
+  const value = /(?:^|,\s*)device=([^;]*)/.exec(response.headers.get("set-cookie") ?? "")?.[1];
+  if (!value) throw new Error("no device cookie");
+  return `device=${value}`;
+}
+
+/** Puts the account deep into backoff for unknown clients, as a stream of guesses would. */
+async function blockAccount(email: string, failures: number, blockedUntil: string) {
+  await env.DB.prepare(`UPDATE users SET failed_login_count = ?, login_blocked_until = ${blockedUntil} WHERE email = ?`)
+    .bind(failures, email)
+    .run();
+}
+
 describe("per-IP rate limits", () => {
   it.each([
     ["POST", "/sessions", 60],
@@ -122,5 +136,103 @@ describe("per-account login backoff", () => {
     expect(response.status).toBe(429);
     expect(Number(response.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     expect(await response.json()).toStrictEqual({ message: "too many failed logins: try again later" });
+  });
+});
+
+describe("a burst of guesses when a backoff ends", () => {
+  it("gets exactly one attempt checked; the rest get 429 with Retry-After (the claim is atomic)", async () => {
+    const email = uniqueEmail();
+    await register(email, "right");
+    // Five failures so far, and the wait they set has just ended.
+    await blockAccount(email, 5, "unixepoch() - 1");
+    const guesses = Array.from({ length: 41 }, (_, i) => (i === 20 ? "right" : `wrong-${i}`));
+    const answers = await Promise.all(guesses.map((password) => call("POST", "/sessions", { form: { email, password } })));
+    const checked = answers.filter((r) => r.status !== 429);
+    expect(checked).toHaveLength(1);
+    for (const refused of answers.filter((r) => r.status === 429)) {
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    }
+  });
+
+  it("claims before bcrypt runs: a second attempt while the first is being checked is refused", async () => {
+    const clock = { now: 1_900_000_000 };
+    const auth = makeAuth({ now: () => clock.now });
+    const email = uniqueEmail();
+    await auth.registerUser(email, "right");
+    await blockAccount(email, 3, String(clock.now));
+    const [first, second] = await Promise.allSettled([auth.logIn(email, "wrong"), auth.logIn(email, "right")]);
+    expect(first).toMatchObject({ status: "rejected", reason: { message: "bad credentials" } });
+    expect(second).toMatchObject({ status: "rejected", reason: expect.any(LoginThrottled) });
+  });
+});
+
+describe("remembered clients (device cookies) against lockout", () => {
+  it("an attacker guessing from unknown clients stays as slow as before, and cannot keep the user's own browser out", async () => {
+    const clock = { now: 1_900_000_000 };
+    const auth = makeAuth({ now: () => clock.now });
+    const email = uniqueEmail();
+    await auth.registerUser(email, "right");
+    const { deviceToken: usersBrowser } = await auth.logIn(email, "right");
+
+    // The attacker guesses as fast as the backoff lets it, from fresh clients (no device cookie).
+    const waits: number[] = [];
+    for (let i = 0; i < 13; i++) {
+      await expect(auth.logIn(email, `guess-${i}`)).rejects.toThrow("bad credentials");
+      const { loginBlockedUntil } = await makeDb().findUserBy({ email });
+      const wait = loginBlockedUntil === null ? 0 : loginBlockedUntil - clock.now;
+      waits.push(wait);
+      // Trying again before the wait ends is refused unchecked.
+      if (wait > 0) await expect(auth.logIn(email, "another guess")).rejects.toThrow(LoginThrottled);
+      clock.now += wait;
+    }
+    expect(waits).toEqual([0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]);
+    // The attacker guesses again the moment it may, which sets a fresh 300 s wait: unknown clients are refused...
+    await expect(auth.logIn(email, "one more guess")).rejects.toThrow("bad credentials");
+    await expect(auth.logIn(email, "right")).rejects.toThrow(LoginThrottled);
+    // ...a cookie the attacker got by logging in to an account of its own does not help it...
+    const attackerEmail = uniqueEmail();
+    await auth.registerUser(attackerEmail, "mine");
+    const { deviceToken: attackersBrowser } = await auth.logIn(attackerEmail, "mine");
+    await expect(auth.logIn(email, "guess", attackersBrowser)).rejects.toThrow(LoginThrottled);
+    // ...and the user's own browser gets in with the right password all the same.
+    const { sessionId, deviceToken } = await auth.logIn(email, "right", usersBrowser);
+    expect(deviceToken).toBe(usersBrowser);
+    expect(await auth.getUserFromSessionId(sessionId)).not.toBeNull();
+    // The user's success does not lift the backoff the attacker is under.
+    await expect(auth.logIn(email, "guess")).rejects.toThrow(LoginThrottled);
+  });
+
+  it("a remembered client has a backoff of its own, which failures elsewhere do not touch", async () => {
+    const clock = { now: 1_900_000_000 };
+    const auth = makeAuth({ now: () => clock.now });
+    const email = uniqueEmail();
+    await auth.registerUser(email, "right");
+    const { deviceToken } = await auth.logIn(email, "right");
+    await expect(auth.logIn(email, "typo", deviceToken)).rejects.toThrow("bad credentials"); // 1st: no wait
+    await expect(auth.logIn(email, "typo", deviceToken)).rejects.toThrow("bad credentials"); // 2nd: 1 s
+    await expect(auth.logIn(email, "right", deviceToken)).rejects.toThrow(LoginThrottled);
+    // Unknown clients were not slowed by the device's failures.
+    expect(await makeDb().findUserBy({ email })).toMatchObject({ failedLoginCount: 0, loginBlockedUntil: null });
+    clock.now += 1;
+    await auth.logIn(email, "right", deviceToken);
+  });
+
+  it("over HTTP: the login sets a device cookie; with it the user gets in while unknown clients get 429", async () => {
+    const email = uniqueEmail();
+    await register(email, "right");
+    const first = await call("POST", "/sessions", { form: { email, password: "right" } });
+    expect(first.status).toBe(200);
+    const device = deviceCookieOf(first);
+    expect(first.headers.get("set-cookie")).toMatch(/device=[0-9a-f-]{36}; Max-Age=31536000; Path=\/; HttpOnly; SameSite=Lax/);
+
+    await blockAccount(email, 20, "unixepoch() + 300");
+    const stranger = await call("POST", "/sessions", { form: { email, password: "right" } });
+    expect(stranger.status).toBe(429);
+    const user = await call("POST", "/sessions", { form: { email, password: "right" }, cookie: device });
+    expect(user.status).toBe(200);
+    expect(deviceCookieOf(user)).toBe(device);
+    // The pages' login form uses the same device cookie.
+    const page = await call("POST", "/account/login", { form: { email, password: "right" }, cookie: device });
+    expect(page.status).toBe(303);
   });
 });

@@ -60,6 +60,27 @@ describe("session expiry", () => {
     expect((await db.findUserBy({ id: user.id })).sessionIdleExpiresAt).toBe(clock.now + 7 * DAY);
   });
 
+  it("with an idle timeout under an hour, a session in use stays alive and an idle one ends", async () => {
+    const clock = { now: 1_900_000_000 };
+    const auth = makeAuth({ now: () => clock.now, sessionIdleTimeoutSeconds: 60 });
+    const email = uniqueEmail();
+    await auth.registerUser(email, "pw");
+    const { sessionId: busy } = await auth.logIn(email, "pw");
+    const other = uniqueEmail();
+    await auth.registerUser(other, "pw");
+    const { sessionId: idle } = await auth.logIn(other, "pw");
+    // Used every 8 s for five minutes, well past the 60 s idle timeout.
+    for (let t = 8; t <= 300; t += 8) {
+      clock.now += 8;
+      expect(await auth.getUserFromSessionId(busy), `after ${t} s`).not.toBeNull();
+    }
+    // The other session was not used for those five minutes.
+    expect(await auth.getUserFromSessionId(idle)).toBeNull();
+    // The busy one ends 60 s after its last use, give or take the refresh step (6 s here).
+    clock.now += 60;
+    expect(await auth.getUserFromSessionId(busy)).toBeNull();
+  });
+
   it("over HTTP an expired session is a 403 on profile and logout, and is cleared", async () => {
     const { email, cookie } = await loggedIn();
     await env.DB.prepare("UPDATE users SET session_expires_at = unixepoch() - 1 WHERE email = ?").bind(email).run();
