@@ -12,6 +12,7 @@ import {
   UnknownEmail,
   UserAlreadyExists,
 } from "../auth/errors";
+import { logLine, summarizeError } from "../log";
 
 export type DomainErrorClass = new (...args: never[]) => DomainError;
 
@@ -60,11 +61,13 @@ export function failureOf(error: unknown): Failure | undefined {
   return { ...known, headers };
 }
 
-/** Logs an unexpected error with the request id; the client only ever sees a generic 500. */
+/**
+ * Logs an unexpected error with the request id; the client only ever sees a generic 500. The
+ * line holds the error's class, the failed SQL with placeholders and D1's codes, never a
+ * message (see src/log.ts: Drizzle puts parameter values there).
+ */
 export function logUnexpected(error: unknown, c: Context): void {
-  const requestId = c.get("requestId") ?? "unknown";
-  const { name, message, stack } = error instanceof Error ? error : { name: "NonError", message: String(error), stack: undefined };
-  console.error(JSON.stringify({ level: "error", requestId, error: name, message, stack }));
+  logLine("error", { requestId: c.get("requestId") ?? "unknown", ...summarizeError(error) });
 }
 
 export function onError(error: Error, c: Context): Response {
@@ -85,4 +88,14 @@ export function retryAfterSeconds(error: TooManyAttempts): number {
 /** A 4xx with a JSON message, thrown from handlers and middleware. */
 export function badRequest(message: string): HTTPException {
   return new HTTPException(400, { message });
+}
+
+/**
+ * The service cannot answer right now for a reason that is not the client's (a setting it cannot
+ * run with). The answer says nothing more; the reason goes to the log.
+ */
+export class ServiceUnavailable extends HTTPException {
+  constructor(readonly reason: string) {
+    super(503, { message: "service unavailable" });
+  }
 }

@@ -1,0 +1,50 @@
+/**
+ * Wraps a D1 binding so chosen statements fail the way D1 fails: the call rejects with an Error
+ * whose message is D1's. `fault(n, sql)` is asked before the n-th call (0-based; a batch is one
+ * call) and returns the error to throw, or undefined to let it through to the real database.
+ */
+export type Fault = (n: number, sql: string) => Error | undefined;
+
+/** D1's message when SQLite's lock is held (seen with an exclusive lock on the local file). */
+export const busyError = () => new Error("D1_ERROR: database is locked: SQLITE_BUSY");
+
+export function faultyD1(real: D1Database, fault: Fault): D1Database {
+  let calls = 0;
+  const originals = new WeakMap<object, D1PreparedStatement>();
+  const check = (sql: string) => {
+    const error = fault(calls++, sql);
+    if (error) throw error;
+  };
+  const wrap = (statement: D1PreparedStatement, sql: string): D1PreparedStatement => {
+    const guarded =
+      <T>(run: () => Promise<T>) =>
+      async () => {
+        check(sql);
+        return run();
+      };
+    const wrapped = {
+      bind: (...values: unknown[]) => wrap(statement.bind(...values), sql),
+      run: guarded(() => statement.run()),
+      all: guarded(() => statement.all()),
+      first: (column?: string) => guarded(() => (column === undefined ? statement.first() : statement.first(column)))(),
+      raw: (options?: { columnNames?: boolean }) => guarded(() => statement.raw(options as { columnNames: true }))(),
+    } as unknown as D1PreparedStatement;
+    originals.set(wrapped, statement);
+    return wrapped;
+  };
+  return {
+    prepare: (sql: string) => wrap(real.prepare(sql), sql),
+    batch: async (statements: D1PreparedStatement[]) => {
+      check("batch");
+      return real.batch(statements.map((s) => originals.get(s) ?? s));
+    },
+    exec: async (sql: string) => {
+      check(sql);
+      return real.exec(sql);
+    },
+    dump: () => real.dump(),
+    withSession: () => {
+      throw new Error("not wrapped");
+    },
+  } as unknown as D1Database;
+}
