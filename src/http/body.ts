@@ -1,13 +1,19 @@
 import type { Context } from "hono";
+import { isWellFormed } from "../auth/email";
 import { badRequest } from "./errors";
 import type { FieldSpec, Fields } from "./fields";
 
 /** Every field of this API fits in a few hundred bytes; 16 KiB leaves room and stops floods. */
 export const MAX_BODY_BYTES = 16 * 1024;
 
-/** The body as UTF-8 text; invalid bytes become U+FFFD rather than an exception. */
+/** The body as UTF-8 text; bytes that are not UTF-8 are refused, never silently replaced. */
 async function bodyText(c: Context): Promise<string> {
-  return new TextDecoder().decode(await c.req.arrayBuffer());
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(await c.req.arrayBuffer());
+  } catch (error) {
+    if (error instanceof TypeError) throw badRequest("body is not valid UTF-8");
+    throw error;
+  }
 }
 
 /**
@@ -83,6 +89,8 @@ export async function readFields<S extends FieldSpec>(c: Context, spec: S): Prom
     const value = values[0];
     if (value === undefined || value === null || value === "") throw badRequest(`${name} is required`);
     if (typeof value !== "string") throw badRequest(`${name} must be a string`);
+    // JSON can escape half a surrogate pair (\ud800): text that cannot be stored as UTF-8.
+    if (!isWellFormed(value)) throw badRequest(`${name} is not valid Unicode text`);
     result[name] = rule.parse(value, name);
   }
   return result as Fields<S>;

@@ -1,3 +1,4 @@
+import { emailProblem, MAX_EMAIL_LENGTH, normaliseEmail } from "../auth/email";
 import { badRequest } from "./errors";
 
 /** A JSON Schema fragment, as OpenAPI 3.1 uses them. */
@@ -16,27 +17,26 @@ export interface Field {
 export type FieldSpec = Record<string, Field>;
 export type Fields<S extends FieldSpec> = { [K in keyof S]: string };
 
-export const MAX_EMAIL_LENGTH = 254;
+export { MAX_EMAIL_LENGTH };
 /** bcrypt reads at most 72 bytes and silently ignores the rest, so longer passwords are refused. */
 export const MAX_PASSWORD_BYTES = 72;
 export const MAX_TOKEN_LENGTH = 256;
 
-/** Emails are compared as trimmed, lower-cased strings. */
+/** Emails are stored and compared in one normal form (src/auth/email.ts). */
 export const emailField: Field = {
   parse(value, name) {
-    const email = value.trim().toLowerCase();
-    if (email === "") throw badRequest(`${name} is required`);
-    if (email.length > MAX_EMAIL_LENGTH) throw badRequest(`${name} is longer than ${MAX_EMAIL_LENGTH} characters`);
-    if (!/^[^\s@]+@[^\s@]+$/.test(email) || /[\u0000-\u001f\u007f]/.test(email)) {
-      throw badRequest(`${name} is not a valid email address`);
-    }
+    const email = normaliseEmail(value);
+    const problem = emailProblem(email);
+    if (problem === "empty") throw badRequest(`${name} is required`);
+    if (problem === "too long") throw badRequest(`${name} is longer than ${MAX_EMAIL_LENGTH} characters`);
+    if (problem) throw badRequest(`${name} is not a valid email address`);
     return email;
   },
   schema: {
     type: "string",
     format: "email",
     maxLength: MAX_EMAIL_LENGTH,
-    description: "Trimmed and lower-cased before use.",
+    description: "Trimmed, normalised to NFC and lower-cased before use; invisible characters are refused.",
     examples: ["bob@example.com"],
   },
 };

@@ -1,0 +1,35 @@
+/**
+ * The one rule for email addresses, used by the API, the pages and the Flask import alike: the
+ * form an address is stored and compared in, and what is refused. Addresses that look the same
+ * must not become separate accounts, so text is normalised (NFC) before it is lower-cased, and
+ * characters a reader cannot see are refused rather than kept.
+ */
+
+export const MAX_EMAIL_LENGTH = 254;
+
+/**
+ * Control, format (zero-width, bidi), private-use and surrogate code points, line and paragraph
+ * separators, default-ignorables (soft hyphen, variation selectors...) and U+FFFD, which stands
+ * for bytes that were not text.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\uFFFD]/u;
+const SHAPE = /^[^\s@]+@[^\s@]+$/;
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Whether a string is well-formed Unicode (no unpaired surrogate, which UTF-8 cannot carry). */
+export function isWellFormed(value: string): boolean {
+  return !LONE_SURROGATE.test(value);
+}
+
+/** Trimmed, NFC, lower-cased (and NFC again: lower-casing can decompose, as U+0130 does). */
+export function normaliseEmail(raw: string): string {
+  return raw.trim().normalize("NFC").toLowerCase().normalize("NFC");
+}
+
+/** Why a normalised address is refused, or undefined when it is fine. */
+export function emailProblem(email: string): "empty" | "too long" | "invalid" | undefined {
+  if (email === "") return "empty";
+  if (email.length > MAX_EMAIL_LENGTH) return "too long";
+  if (!isWellFormed(email) || INVISIBLE.test(email) || !SHAPE.test(email)) return "invalid";
+  return undefined;
+}
