@@ -5,6 +5,7 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { MAX_BODY_BYTES } from "./http/body";
 import { type AppEnv, withAuth } from "./http/context";
+import { corsForAllowedOrigins } from "./http/cors";
 import { csrfGuard } from "./http/csrf";
 import { errorBody, notFound, onError } from "./http/errors";
 import { requestLog } from "./http/request-log";
@@ -42,6 +43,9 @@ app.use(async (c, next) => {
   // Answers carry session cookies, reset tokens and account pages: no cache may keep them.
   c.header("Cache-Control", "no-store");
 });
+// Settings first: a value the service cannot run with answers 503 everywhere, GET / included.
+app.use(withAuth());
+app.use(corsForAllowedOrigins());
 app.use(
   methodNotAllowed({
     app,
@@ -49,7 +53,6 @@ app.use(
   }),
 );
 app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorBody(`body larger than ${MAX_BODY_BYTES} bytes`), 413) }));
-app.use(withAuth());
 app.use(csrfGuard());
 
 app.get("/", (c) => c.json({ message: "Bienvenue" }));
