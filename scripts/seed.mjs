@@ -5,7 +5,9 @@
 // the configured BCRYPT_COST is reused for all of them. Re-running is safe.
 import { parseArgs } from "node:util";
 import { getPlatformProxy } from "wrangler";
+import { migrateLocal } from "./lib/local-server.mjs";
 import { progressLine, seedUsers } from "./lib/seed-users.mjs";
+import { checkSettings, localVars } from "./lib/settings.mjs";
 
 let values;
 try {
@@ -19,12 +21,19 @@ if (!Number.isInteger(total) || total < 1) {
   process.exit(2);
 }
 
+// The hash is made at the Worker's BCRYPT_COST, read (and checked) by the Worker's own parser.
+const config = checkSettings("seed", localVars());
+migrateLocal();
+
+// getPlatformProxy has no option for it: Miniflare's CLOUDFLARE_CF_FETCH_ENABLED=false stops it from
+// fetching the `request.cf` placeholder from Cloudflare (offline: a warning and a stack trace).
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 const { env, dispose } = await getPlatformProxy({ persist: true });
 try {
   const inserted = await seedUsers(env.DB, {
     total,
     password: values.password,
-    cost: Number(env.BCRYPT_COST ?? 10),
+    cost: config.auth.bcryptCost,
     onProgress: progressLine("seeding users"),
   });
   const { n } = await env.DB.prepare("SELECT count(*) AS n FROM users").first();

@@ -5,16 +5,20 @@
 //   npm run serve                          -> http://127.0.0.1:8787
 //   npm run serve -- --port 9000
 //   npm run serve -- --var BCRYPT_COST:12  (like wrangler dev's --var)
-// `npm run serve` applies pending migrations first (see package.json). --persist-to and
+// It checks the settings as the Worker will, then applies pending migrations. --persist-to and
 // --bundle exist for the stress script, which runs its own state and a prebuilt bundle.
+// A port already in use gets one line saying so and exit code 1.
 import { parseArgs } from "node:util";
-import { buildBundle, defaultPersistRoot, startLocalServer } from "./lib/local-server.mjs";
+import { buildBundle, defaultPersistRoot, migrateLocal, startLocalServer } from "./lib/local-server.mjs";
+import { describePortProblem, portProblem } from "./lib/ports.mjs";
+import { checkSettings, localVars } from "./lib/settings.mjs";
 
 const usage = "usage: npm run serve -- [--port <1-65535>] [--ip <address>] [--var NAME:VALUE ...] [--persist-to <dir>] [--bundle <file>]";
 let values;
 try {
   ({ values } = parseArgs({
     options: {
+      help: { type: "boolean", short: "h", default: false },
       port: { type: "string", default: "8787" },
       ip: { type: "string", default: "127.0.0.1" },
       var: { type: "string", multiple: true, default: [] },
@@ -26,6 +30,10 @@ try {
   console.error(`${error.message}\n${usage}`);
   process.exit(2);
 }
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
 const port = Number(values.port);
 const vars = Object.fromEntries(values.var.map((pair) => [pair.split(":")[0], pair.split(":").slice(1).join(":")]));
 if (!Number.isInteger(port) || port < 1 || port > 65535 || Object.keys(vars).some((name) => !name)) {
@@ -33,13 +41,31 @@ if (!Number.isInteger(port) || port < 1 || port > 65535 || Object.keys(vars).som
   process.exit(2);
 }
 
-const mf = await startLocalServer({
-  port,
-  ip: values.ip,
-  persistRoot: values["persist-to"],
-  bundle: values.bundle ?? buildBundle(),
-  vars,
-});
+// Checked before building the bundle and starting workerd, which would otherwise fail with its
+// own exception and a stack trace.
+checkSettings("serve", localVars({ overrides: vars }));
+const problem = await portProblem(port, values.ip);
+if (problem) {
+  console.error(describePortProblem("serve", problem, port, values.ip));
+  process.exit(1);
+}
+
+migrateLocal(values["persist-to"]);
+let mf;
+try {
+  mf = await startLocalServer({
+    port,
+    ip: values.ip,
+    persistRoot: values["persist-to"],
+    bundle: values.bundle ?? buildBundle(),
+    vars,
+  });
+} catch (error) {
+  // Something took the port between the check and workerd's bind.
+  if (error?.code !== "ERR_ADDRESS_IN_USE") throw error;
+  console.error(describePortProblem("serve", "EADDRINUSE", port, values.ip));
+  process.exit(1);
+}
 console.log(`edge-auth (production bundle on workerd) ready on http://${values.ip}:${port}`);
 
 const stop = async () => {

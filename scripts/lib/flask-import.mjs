@@ -1,16 +1,16 @@
 // Turns the rows of a Flask-era users table into what edge-auth should hold, and says why for
 // every row it does not take. Pure functions: the CLI (scripts/import-flask.mjs) reads and writes.
 
-// The service's own email rule (src/http/fields.ts, emailField): trimmed, lower-cased, at most
-// 254 characters, one @ with no whitespace around it, no control characters.
-const MAX_EMAIL_LENGTH = 254;
-const EMAIL = /^[^\s@]+@[^\s@]+$/;
-const CONTROL = /[\u0000-\u001f\u007f]/;
+import { workerModule } from "./settings.mjs";
+
+// The service's own email rule (src/auth/email.ts), not a copy: trimmed, NFC, lower-cased, at
+// most 254 characters, one @ with no whitespace around it, nothing invisible, well-formed text.
+const email = await workerModule("src/auth/email.ts");
 // Python's bcrypt writes $2b$; $2a$ and $2y$ are the same algorithm and bcryptjs reads them all.
 const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
 
 export function normaliseEmail(raw) {
-  return typeof raw === "string" ? raw.trim().toLowerCase() : "";
+  return typeof raw === "string" ? email.normaliseEmail(raw) : "";
 }
 
 /** The original stored bcrypt's bytes, which SQLite keeps as a BLOB; later code stored text. */
@@ -22,8 +22,8 @@ export function hashText(raw) {
 /**
  * rows: [{ id, email, hashed_password }] from the old table, any order.
  * Returns { users: [{ id, email, hashedPassword }], duplicates: [{ id, email, keptId }],
- * invalid: [{ id, email, reason }] }. Duplicates (after trimming and lower-casing, as the
- * service compares emails) keep the row with the lowest id.
+ * invalid: [{ id, email, reason }] }. Duplicates (in the form the service compares emails in)
+ * keep the row with the lowest id.
  */
 export function planImport(rows) {
   const users = [];
@@ -31,17 +31,17 @@ export function planImport(rows) {
   const invalid = [];
   const kept = new Map();
   for (const row of [...rows].sort((a, b) => Number(a.id) - Number(b.id))) {
-    const email = normaliseEmail(row.email);
+    const address = normaliseEmail(row.email);
     const hashedPassword = hashText(row.hashed_password);
-    if (!email || email.length > MAX_EMAIL_LENGTH || !EMAIL.test(email) || CONTROL.test(email)) {
+    if (email.emailProblem(address) !== undefined) {
       invalid.push({ id: row.id, email: String(row.email), reason: "not a valid email address" });
     } else if (!BCRYPT_HASH.test(hashedPassword)) {
-      invalid.push({ id: row.id, email, reason: "hashed_password is not a bcrypt hash" });
-    } else if (kept.has(email)) {
-      duplicates.push({ id: row.id, email, keptId: kept.get(email) });
+      invalid.push({ id: row.id, email: address, reason: "hashed_password is not a bcrypt hash" });
+    } else if (kept.has(address)) {
+      duplicates.push({ id: row.id, email: address, keptId: kept.get(address) });
     } else {
-      kept.set(email, row.id);
-      users.push({ id: row.id, email, hashedPassword });
+      kept.set(address, row.id);
+      users.push({ id: row.id, email: address, hashedPassword });
     }
   }
   return { users, duplicates, invalid };

@@ -4,6 +4,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
+import { checkSettings } from "./settings.mjs";
 
 export const root = path.resolve(import.meta.dirname, "../..");
 /** Where wrangler dev keeps local state; `npm start`, seed and serve all share it. */
@@ -25,7 +26,9 @@ export function migrateLocal(persistRoot = defaultPersistRoot) {
   execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistRoot], {
     cwd: root,
     stdio: ["ignore", "ignore", "inherit"],
-    env: { ...process.env, CI: "true" },
+    // Its local D1 is a Miniflare too: CLOUDFLARE_CF_FETCH_ENABLED=false keeps it from trying to
+    // fetch the `request.cf` placeholder from Cloudflare (silently, but a network attempt).
+    env: { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env, CI: "true" },
   });
 }
 
@@ -35,6 +38,8 @@ export function migrateLocal(persistRoot = defaultPersistRoot) {
  */
 export async function startLocalServer({ port = 8787, ip = "127.0.0.1", persistRoot = defaultPersistRoot, bundle, vars = {} }) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+  // The Worker would answer 503 to everything with a setting it refuses: say so now, in one line.
+  checkSettings("edge-auth", { vars: { ...workerOptions.bindings, ...vars } });
   const mf = new Miniflare({
     ...workerOptions,
     name: "edge-auth",
@@ -64,6 +69,8 @@ export async function openLocalD1(persistRoot = defaultPersistRoot) {
     compatibilityDate: workerOptions.compatibilityDate,
     d1Databases: workerOptions.d1Databases,
     d1Persist: path.join(persistRoot, "v3/d1"),
+    // As in startLocalServer: no fetch of the `request.cf` placeholder (a warning and a stack offline).
+    cf: false,
     log: new Log(LogLevel.WARN),
   });
   const db = await mf.getD1Database("DB");

@@ -8,6 +8,7 @@ import type { AppEnv } from "./context";
  */
 export const requestLog = () =>
   createMiddleware<AppEnv>(async (c, next) => {
+    // Read before the settings are checked: a refused configuration is still logged per request.
     if (c.env.LOG_REQUESTS === "false") return next();
     const started = Date.now();
     await next();

@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ConfigError, readConfig } from "../src/config";
+import { call } from "./helpers";
+
+afterEach(() => vi.restoreAllMocks());
+
+describe("readConfig", () => {
+  it("reads wrangler.toml's defaults", () => {
+    expect(readConfig({})).toMatchObject({ auth: { bcryptCost: 10 }, passwordMinLength: 1, allowedOrigins: [], logRequests: true });
+  });
+
+  it.each([
+    ["BCRYPT_COST", "abc", "must be a whole number from 4 to 15"],
+    ["BCRYPT_COST", "10.5", "must be a whole number from 4 to 15"],
+    ["BCRYPT_COST", "3", "must be a whole number from 4 to 15"],
+    ["SESSION_IDLE_TIMEOUT_SECONDS", "1e3", "must be a whole number from 60 to 34560000"],
+    ["PASSWORD_MIN_LENGTH", "0", "must be a whole number from 1 to 72"],
+    ["LOG_REQUESTS", "yes", 'must be "true" or "false"'],
+    [
+      "ALLOWED_ORIGINS",
+      "https://app.example/",
+      "must be comma-separated origins such as https://app.example.com (no path, no trailing slash)",
+    ],
+    ["ALLOWED_ORIGINS", "app.example", "must be comma-separated origins such as https://app.example.com (no path, no trailing slash)"],
+  ])("refuses %s=%s, naming the variable, its value and what is allowed", (variable, value, allowed) => {
+    const error = (() => {
+      try {
+        readConfig({ [variable]: value });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ variable, value, allowed, message: `${variable} is ${JSON.stringify(value)}: ${allowed}` });
+  });
+});
+
+describe("a Worker deployed with a setting it cannot run with", () => {
+  it("answers 503 with a generic message on every route and logs one line naming the variable, without a stack", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: unknown) => void lines.push(String(line)));
+    for (const path of ["/", "/profile", "/account/login", "/openapi.json"]) {
+      const response = await call("GET", path, { vars: { BCRYPT_COST: "abc" } });
+      expect(response.status, path).toBe(503);
+      expect(await response.json()).toStrictEqual({ message: "service unavailable" });
+    }
+    expect(lines).toHaveLength(4);
+    const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(entry).toMatchObject({ level: "error", error: "ConfigError", variable: "BCRYPT_COST" });
+    expect(lines.join("\n")).not.toMatch(/abc|stack|frames|\bat /);
+  });
+});

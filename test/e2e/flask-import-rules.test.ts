@@ -1,0 +1,18 @@
+import { expect, it } from "vitest";
+import { planImport } from "../../scripts/lib/flask-import.mjs";
+
+const hash = `$2b$04$${"a".repeat(53)}`;
+
+it("applies the service's own email rule: NFC before lower-casing, invisible characters and ill-formed text refused", () => {
+  const plan = planImport([
+    { id: 1, email: "Jos\u00e9@Example.com", hashed_password: hash },
+    { id: 2, email: "JOSE\u0301@example.com", hashed_password: hash }, // the same address, decomposed
+    { id: 3, email: "bob\u200b@example.com", hashed_password: hash }, // zero-width space
+    { id: 4, email: "eve\u202e@example.com", hashed_password: hash }, // right-to-left override
+    { id: 5, email: "mal\ud800@example.com", hashed_password: hash }, // lone surrogate
+    { id: 6, email: "  carol@example.com ", hashed_password: hash },
+  ]);
+  expect(plan.users.map((u: { email: string }) => u.email)).toEqual(["jos\u00e9@example.com", "carol@example.com"]);
+  expect(plan.duplicates).toEqual([{ id: 2, email: "jos\u00e9@example.com", keptId: 1 }]);
+  expect(plan.invalid.map((r: { id: number }) => r.id)).toEqual([3, 4, 5]);
+});
