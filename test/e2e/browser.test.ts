@@ -2,20 +2,21 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { chromiumPath } from "./browser-path.js";
 import { startService } from "./local-service.js";
 
-// Debian's chromium (.ci/run installs it when missing); nothing is downloaded.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SCREENSHOTS = path.resolve("test-output/screenshots");
 
 let service: Awaited<ReturnType<typeof startService>>;
 let browser: Browser;
 
 beforeAll(async () => {
+  // CHROMIUM_PATH, or what scripts/ensure-browser.mjs (npm's pretest) found or installed; nothing is downloaded.
+  const executablePath = chromiumPath();
   mkdirSync(SCREENSHOTS, { recursive: true });
   service = await startService();
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     // This machine has no network beyond loopback: keep Chromium from calling home.
     args: [
