@@ -3,29 +3,97 @@
 // Flask + SQLAlchemy + gunicorn (2 workers) original in bench/flask, in the same run, same load
 // generator (wrk), same machine. Then the scale case (GET /profile at 1,000 vs 1,000,000 users),
 // the bundle size and the bcrypt cost table. Stops by itself in a few minutes.
+//   npm run bench                           free ports picked by the system
+//   npm run bench -- --quick                a ~30-second smoke run
+//   npm run bench -- --ports 9001,9002,9003,9004   or   --port 9001 (9001 to 9004)
+//   npm run bench -- --help
+// Every server listens on 127.0.0.1 only.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import bcrypt from "bcryptjs";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { buildBundle, migrateLocal, root, startLocalServer } from "../scripts/lib/local-server.mjs";
+import { describePortProblem, freePorts, parsePort, portProblem } from "../scripts/lib/ports.mjs";
 import { progressLine, seedEmail, seedUsers } from "../scripts/lib/seed-users.mjs";
 
-const args = new Set(process.argv.slice(2));
-const QUICK = args.has("--quick");
+const usage = `usage: npm run bench -- [--quick] [--ports <a>,<b>,<c>,<d> | --port <first>]
+
+Benchmarks edge-auth (the production bundle on workerd) against the Flask + SQLAlchemy + gunicorn
+original in bench/flask with wrk, then GET /profile at 1,000 vs 1,000,000 users, the bundle size
+and bcrypt's cost per hash. Installs wrk and Debian's python3-flask, python3-sqlalchemy,
+python3-bcrypt and gunicorn with apt-get if missing. Stops by itself in a few minutes.
+
+  --quick            a ~30-second smoke run: one round of 2 s runs, 100,000 users in the scale case
+  --ports a,b,c,d    the four ports it listens on (127.0.0.1): edge-auth, the Flask baseline,
+                     edge-auth holding the scale case's users, the bare-Worker D1 floor
+  --port <first>     the same as --ports first,first+1,first+2,first+3
+  -h, --help         this text
+
+Without --ports or --port it picks four free ports, so it runs next to npm start, npm run serve
+or another bench.`;
+
+/** Exits 2 after one line saying what is wrong with the arguments, and the usage line. */
+function badArguments(reason) {
+  console.error(`bench: ${reason}\n${usage.split("\n")[0]}  (--help for more)`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      quick: { type: "boolean", default: false },
+      ports: { type: "string" },
+      port: { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }));
+} catch (error) {
+  badArguments(error.message);
+}
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+
+async function choosePorts() {
+  if (values.ports !== undefined && values.port !== undefined) badArguments("give --ports or --port, not both");
+  let ports;
+  if (values.ports !== undefined) {
+    ports = values.ports.split(",").map(parsePort);
+    if (ports.length !== 4 || ports.some(Number.isNaN)) badArguments(`--ports wants four ports (1-65535) separated by commas`);
+  } else if (values.port !== undefined) {
+    const first = parsePort(values.port);
+    if (Number.isNaN(first) || first > 65532) badArguments("--port wants a port from 1 to 65532 (it uses that one and the next three)");
+    ports = [first, first + 1, first + 2, first + 3];
+  } else {
+    return freePorts(4);
+  }
+  if (new Set(ports).size !== 4) badArguments("--ports wants four different ports");
+  for (const port of ports) {
+    const problem = await portProblem(port);
+    if (problem) {
+      console.error(describePortProblem("bench", problem, port, "127.0.0.1", values.ports !== undefined ? "--ports" : "--port"));
+      process.exit(1);
+    }
+  }
+  return ports;
+}
+
+const QUICK = values.quick;
 const DURATION = QUICK ? "2s" : "5s";
 const CONNECTIONS = "16";
 const BASE_USERS = 1_000;
 const SCALE_USERS = QUICK ? 100_000 : 1_000_000;
 const COST = 10; // wrangler.toml's default, for both servers
-const OURS = 8801;
-const FLASK = 8802;
-const SCALE = 8803;
-const FLOOR = 8804;
+const [OURS, FLASK, SCALE, FLOOR] = await choosePorts();
 
-const sh = (cmd, argv) => execFileSync(cmd, argv, { encoding: "utf8" });
+// stderr captured: a missing module's Python traceback is not the user's concern, the apt-get line is.
+const sh = (cmd, argv) => execFileSync(cmd, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 const has = (cmd) => {
   try {
     sh("sh", ["-c", `command -v ${cmd}`]);
@@ -116,6 +184,7 @@ async function main() {
   console.log(
     `machine: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, wrk -t1 -c${CONNECTIONS} -d${DURATION}`,
   );
+  console.error(`bench: ports on 127.0.0.1: edge-auth ${OURS}, Flask ${FLASK}, scale ${SCALE}, floor ${FLOOR}`);
 
   const bundle = buildBundle(path.join(tmp, "dist"));
   const servers = [];
@@ -159,6 +228,8 @@ async function main() {
       d1Databases: { DB: "floor" },
       d1Persist: path.join(tmp, "floor"),
       unsafeDirectSockets: [{ host: "127.0.0.1", port: FLOOR }],
+      // Offline machines: do not try to fetch the `request.cf` placeholder from Cloudflare.
+      cf: false,
       log: new Log(LogLevel.WARN),
     });
     servers.push(floor);

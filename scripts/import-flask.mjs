@@ -5,7 +5,11 @@
 //   npm run import:flask -- path/to/a.db --remote    into the deployed D1, through wrangler
 // Sessions and reset tokens are not carried over (they were plaintext; everyone logs in again).
 // Emails are trimmed and lower-cased as the service does; duplicates keep the lowest id; rows
-// that cannot be imported and addresses already present are listed, never dropped silently.
+// that cannot be imported and addresses already present are listed, never dropped silently:
+// up to 20 of each kind on screen, and when there are more (or with --quiet), every one of them
+// in import-flask-<time>.log in the system's temporary directory, whose path is printed.
+//   npm run import:flask -- path/to/a.db --quiet    only the summary table (and the log's path)
+//   npm run import:flask -- --help
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -17,17 +21,48 @@ import { planImport } from "./lib/flask-import.mjs";
 import { defaultPersistRoot, migrateLocal, openLocalD1, root } from "./lib/local-server.mjs";
 import { progressLine } from "./lib/seed-users.mjs";
 
-const usage = "usage: npm run import:flask -- <path to a.db> [--remote] [--persist-to <dir>]";
+/** Skipped rows of one kind shown on screen; the rest are counted, and all are in the log file. */
+const SCREENFUL = 20;
+
+const usage = "usage: npm run import:flask -- <path to a.db> [--remote] [--persist-to <dir>] [--quiet]";
+const help = `${usage}
+
+Imports the users of the Flask + SQLAlchemy original (its SQLite file, usually a.db) into
+edge-auth's D1 with their bcrypt hashes, so everyone logs in with their old password. Sessions
+and reset tokens are not carried over. Emails are trimmed and lower-cased as the service does;
+duplicates keep the lowest id; invalid rows and addresses already in edge-auth are skipped and
+reported. Running it again is harmless.
+
+  --remote             into the deployed D1 through wrangler (after wrangler login); applies the
+                       migrations there first
+  --persist-to <dir>   local state directory (default .wrangler/state, the one npm start and
+                       npm run serve use)
+  --quiet              print only the summary table (and the path of the skipped-rows log)
+  -h, --help           this text
+
+Skipped rows are listed per kind (duplicate, invalid, already present), at most ${SCREENFUL} of each;
+when a kind has more, or with --quiet, the full list goes to import-flask-<time>.log in
+${os.tmpdir()} and its path is printed.`;
 let parsed;
 try {
   parsed = parseArgs({
     allowPositionals: true,
-    options: { remote: { type: "boolean", default: false }, "persist-to": { type: "string" } },
+    options: {
+      remote: { type: "boolean", default: false },
+      "persist-to": { type: "string" },
+      quiet: { type: "boolean", short: "q", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
   });
 } catch (error) {
   console.error(`${error.message}\n${usage}`);
   process.exit(2);
 }
+if (parsed.values.help) {
+  console.log(help);
+  process.exit(0);
+}
+const quiet = parsed.values.quiet;
 const [file] = parsed.positionals;
 if (!file || parsed.positionals.length > 1 || (parsed.values.remote && parsed.values["persist-to"])) {
   console.error(usage);
@@ -84,7 +119,7 @@ async function importLocal(users, persistRoot) {
   const { db, dispose } = await openLocalD1(persistRoot);
   const inserted = [];
   try {
-    const progress = progressLine("importing users");
+    const progress = quiet ? () => {} : progressLine("importing users");
     for (let i = 0; i < users.length; i += ROWS_PER_STATEMENT * STATEMENTS_PER_BATCH) {
       const slice = users.slice(i, i + ROWS_PER_STATEMENT * STATEMENTS_PER_BATCH);
       const statements = [];
@@ -120,10 +155,10 @@ function importRemote(users) {
     // The remote database gets the same schema first, as `npm run deploy` would.
     execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--remote"], {
       cwd: root,
-      stdio: ["ignore", "inherit", "inherit"],
+      stdio: ["ignore", quiet ? "ignore" : "inherit", "inherit"],
       env: { ...process.env, CI: "true" },
     });
-    console.error(`importing ${users.length} users into the remote D1 with wrangler...`);
+    if (!quiet) console.error(`importing ${users.length} users into the remote D1 with wrangler...`);
     const out = execFileSync("npx", ["wrangler", "d1", "execute", "DB", "--remote", "--yes", "--file", sqlFile, "--json"], {
       cwd: root,
       encoding: "utf8",
@@ -158,9 +193,20 @@ try {
   fail(`nothing was confirmed imported: ${String(error.message).split("\n")[0]}`);
 }
 
-for (const d of plan.duplicates) console.log(`duplicate: id ${d.id} (${d.email}) skipped, kept id ${d.keptId}`);
-for (const r of plan.invalid) console.log(`invalid: id ${r.id} (${JSON.stringify(r.email)}) skipped: ${r.reason}`);
-for (const u of alreadyPresent) console.log(`already present: id ${u.id} (${u.email}) skipped, the existing edge-auth account is kept`);
+// Every skipped row, by kind. A re-import of a large file would otherwise print a line per user.
+const skipped = [
+  { kind: "duplicates", lines: plan.duplicates.map((d) => `duplicate: id ${d.id} (${d.email}) skipped, kept id ${d.keptId}`) },
+  {
+    kind: "invalid rows",
+    lines: plan.invalid.map((r) => `invalid: id ${r.id} (${JSON.stringify(r.email)}) skipped: ${r.reason}`),
+  },
+  {
+    kind: "already present",
+    lines: alreadyPresent.map((u) => `already present: id ${u.id} (${u.email}) skipped, the existing edge-auth account is kept`),
+  },
+];
+const skippedCount = skipped.reduce((n, { lines }) => n + lines.length, 0);
+const truncated = skipped.some(({ lines }) => lines.length > SCREENFUL);
 
 const summary = [
   ["rows read", rows.length],
@@ -173,6 +219,44 @@ const summary = [
   ],
 ];
 const width = Math.max(...summary.map(([label]) => label.length));
-console.log(`\nimport:flask ${file} -> ${parsed.values.remote ? "remote" : "local"} D1`);
-for (const [label, n] of summary) console.log(`  ${label.padEnd(width)}  ${n}`);
-console.log("Sessions and reset tokens were not carried over: users log in again with their old passwords.");
+const summaryLines = [
+  `import:flask ${file} -> ${parsed.values.remote ? "remote" : "local"} D1`,
+  ...summary.map(([label, n]) => `  ${label.padEnd(width)}  ${n}`),
+];
+
+/** The full list, when the screen does not show it all; returns its path, or null if not needed. */
+function writeLog() {
+  if (skippedCount === 0 || !(truncated || quiet)) return null;
+  const stamp = new Date()
+    .toISOString()
+    .replaceAll(":", "")
+    .replace(/\.\d+Z$/, "Z");
+  const logFile = path.join(os.tmpdir(), `import-flask-${stamp}-${process.pid}.log`);
+  const sections = skipped
+    .filter(({ lines }) => lines.length)
+    .map(({ kind, lines }) => `# ${kind} (${lines.length})\n${lines.join("\n")}\n`);
+  try {
+    writeFileSync(logFile, `${summaryLines.join("\n")}\n\n${sections.join("\n")}`);
+  } catch (error) {
+    console.error(`import:flask: could not write the list of skipped rows to ${logFile}: ${error.message}`);
+    return null;
+  }
+  return logFile;
+}
+const logFile = writeLog();
+const logLine = logFile && `all ${skippedCount} skipped rows, one per line: ${logFile}`;
+
+if (!quiet) {
+  for (const { kind, lines } of skipped) {
+    for (const line of lines.slice(0, SCREENFUL)) console.log(line);
+    if (lines.length > SCREENFUL) console.log(`... and ${lines.length - SCREENFUL} more ${kind}`);
+  }
+  if (logLine) console.log(logLine);
+  console.log("");
+}
+for (const line of summaryLines) console.log(line);
+if (quiet) {
+  if (logLine) console.log(logLine);
+} else {
+  console.log("Sessions and reset tokens were not carried over: users log in again with their old passwords.");
+}

@@ -5,26 +5,76 @@
 // service acknowledged is checked: each registration answered 200 must still log in with its
 // latest acknowledged password. Prints a summary table; exits non-zero if anything was lost, any
 // answer was a 5xx, or the database fails PRAGMA integrity_check. Only 127.0.0.1 is contacted.
-//   npm run stress                       (defaults: --seconds 20 --clients 24 --port 8805)
+//   npm run stress                       (defaults: --seconds 20 --clients 24, a free port)
+//   npm run stress -- --port 9000        listen on 127.0.0.1:9000 instead of a free port
+//   npm run stress -- --help             all options
+// While the load runs, a progress line on stderr (rewritten in place on a terminal, one line
+// every 5 s otherwise) shows elapsed seconds, requests, 5xx and connection failures so far.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { buildBundle, migrateLocal, root } from "./lib/local-server.mjs";
+import { describePortProblem, freePort, parsePort, portProblem } from "./lib/ports.mjs";
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: "string", default: "20" },
-    clients: { type: "string", default: "24" },
-    port: { type: "string", default: "8805" },
-    "bcrypt-cost": { type: "string", default: "4" },
-    keep: { type: "boolean", default: false },
-  },
-});
+const usage = `usage: npm run stress -- [--seconds <n>] [--clients <n>] [--port <1-65535>] [--bcrypt-cost <4-15>] [--keep]
+
+Runs many concurrent clients through the whole account life cycle against the production bundle
+on workerd (its own fresh local D1 in a temporary directory), SIGKILLs the server halfway and
+starts it again, then checks that every acknowledged write survived. Exits 1 if anything was
+lost, any answer was a 5xx or PRAGMA integrity_check fails.
+
+  --seconds <n>        length of the load phase (default 20; the kill comes at half of it)
+  --clients <n>        concurrent clients, each with its own address (default 24)
+  --port <port>        port on 127.0.0.1 for the server (default: a free port the system picks)
+  --bcrypt-cost <n>    BCRYPT_COST for the run (default 4: the run is about data, not hashing)
+  --keep               keep the temporary directory (state, bundle) and print its path
+  -h, --help           this text`;
+
+/** Exits 2 after one line saying what is wrong with the arguments, and the usage line. */
+function badArguments(reason) {
+  console.error(`stress: ${reason}\n${usage.split("\n")[0]}  (--help for more)`);
+  process.exit(2);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      seconds: { type: "string", default: "20" },
+      clients: { type: "string", default: "24" },
+      port: { type: "string" },
+      "bcrypt-cost": { type: "string", default: "4" },
+      keep: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }));
+} catch (error) {
+  badArguments(error.message);
+}
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
 const SECONDS = Number(values.seconds);
 const CLIENTS = Number(values.clients);
-const PORT = Number(values.port);
+if (!(SECONDS > 0)) badArguments("--seconds wants a positive number");
+if (!Number.isInteger(CLIENTS) || CLIENTS < 1) badArguments("--clients wants a positive whole number");
+if (!/^\d+$/.test(values["bcrypt-cost"])) badArguments("--bcrypt-cost wants a whole number (the service accepts 4 to 15)");
+let PORT;
+if (values.port === undefined) {
+  PORT = await freePort();
+} else {
+  PORT = parsePort(values.port);
+  if (Number.isNaN(PORT)) badArguments("--port wants a port from 1 to 65535");
+  // Otherwise the clients could be talking to whatever already listens there.
+  const problem = await portProblem(PORT);
+  if (problem) {
+    console.error(describePortProblem("stress", problem, PORT, "127.0.0.1"));
+    process.exit(1);
+  }
+}
 const BASE = `http://127.0.0.1:${PORT}`;
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), "edge-auth-stress-"));
@@ -66,6 +116,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // What the clients saw.
 const statusCounts = new Map();
+let requestsAnswered = 0;
 let connectionFailures = 0;
 let unexpected5xx = 0;
 let serverDown = false;
@@ -90,11 +141,14 @@ async function send(ip, method, pathname, form, cookie) {
     throw new ConnectionFailure();
   }
   statusCounts.set(response.status, (statusCounts.get(response.status) ?? 0) + 1);
+  requestsAnswered += 1;
+  // Read once: a body cannot be read twice.
+  const text = await response.text();
   if (response.status >= 500) {
     unexpected5xx += 1;
-    console.error(`5xx: ${method} ${pathname} -> ${response.status} ${await response.text()}`);
+    // Clears a progress line being rewritten in place first, so the two do not mix.
+    console.error(`${process.stderr.isTTY ? "\r\x1b[K" : ""}5xx: ${method} ${pathname} -> ${response.status} ${text}`);
   }
-  const text = await response.text();
   return {
     status: response.status,
     body: text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : null,
@@ -136,6 +190,32 @@ async function client(id, deadline) {
       await sleep(serverDown ? 200 : 20);
     }
   }
+}
+
+/**
+ * Shows the load phase's progress on stderr: every second, rewritten in place on a terminal; one
+ * line every 5 s otherwise (logs, CI). Returns a function that stops it.
+ */
+function startProgress(started) {
+  const tty = process.stderr.isTTY;
+  const line = () => {
+    const elapsed = (Date.now() - started) / 1000;
+    return (
+      `stress: ${elapsed.toFixed(0)}/${SECONDS} s, ${requestsAnswered.toLocaleString("en")} requests, ` +
+      `${unexpected5xx} 5xx, ${connectionFailures.toLocaleString("en")} connection failures${serverDown ? " (server restarting)" : ""}`
+    );
+  };
+  let ticks = 0;
+  const timer = setInterval(() => {
+    ticks += 1;
+    if (tty) process.stderr.write(`\r\x1b[K${line()}`);
+    else if (ticks % 5 === 0) process.stderr.write(`${line()}\n`);
+  }, 1000);
+  return () => {
+    clearInterval(timer);
+    // The final count, so the last line shown is not up to 5 s old.
+    process.stderr.write(tty ? `\r\x1b[K${line()}\n` : `${line()}\n`);
+  };
 }
 
 async function verify() {
@@ -188,6 +268,7 @@ async function main() {
 
   const started = Date.now();
   const deadline = started + SECONDS * 1000;
+  const stopProgress = startProgress(started);
   const clients = Array.from({ length: CLIENTS }, (_, id) => client(id, deadline));
 
   await sleep((SECONDS * 1000) / 2);
@@ -199,7 +280,11 @@ async function main() {
   await startServer(bundle);
   serverDown = false;
   const downMs = Date.now() - killedAt;
-  await Promise.all(clients);
+  try {
+    await Promise.all(clients);
+  } finally {
+    stopProgress();
+  }
 
   const { verified, lost } = await verify();
   process.kill(-server.pid, "SIGTERM");
@@ -236,6 +321,7 @@ try {
   try {
     if (server) process.kill(-server.pid, "SIGKILL");
   } catch {}
-  if (!values.keep) rmSync(tmp, { recursive: true, force: true });
+  if (values.keep) console.log(`stress: kept ${tmp}`);
+  else rmSync(tmp, { recursive: true, force: true });
 }
 process.exit(ok ? 0 : 1);
