@@ -227,19 +227,25 @@ export class DB {
         )
         .returning({ id: users.id }),
       this.db
-        .select({ user: users, device: { userId: loginDevices.userId, loginBlockedUntil: loginDevices.loginBlockedUntil } })
+        // Aliased: D1 returns rows keyed by column name, so an unaliased login_devices.login_blocked_until
+        // would overwrite users.login_blocked_until.
+        .select({
+          user: users,
+          deviceUserId: sql<number | null>`${loginDevices.userId}`.as("device_user_id"),
+          deviceBlockedUntil: sql<number | null>`${loginDevices.loginBlockedUntil}`.as("device_blocked_until"),
+        })
         .from(users)
         .leftJoin(loginDevices, and(eq(loginDevices.userId, users.id), eq(loginDevices.tokenHash, deviceHash)))
         .where(eq(users.email, email))
         .limit(1),
     ]);
     if (!row) return { user: null, trusted: false, claimed: false, blockedUntil: null };
-    const trusted = row.device !== null;
+    const trusted = row.deviceUserId !== null;
     return {
       user: row.user,
       trusted,
       claimed: (trusted ? deviceClaim : accountClaim).length > 0,
-      blockedUntil: trusted ? row.device!.loginBlockedUntil : row.user.loginBlockedUntil,
+      blockedUntil: trusted ? row.deviceBlockedUntil : row.user.loginBlockedUntil,
     };
   }
 

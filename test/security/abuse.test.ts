@@ -228,6 +228,8 @@ describe("remembered clients (device cookies) against lockout", () => {
     await blockAccount(email, 20, "unixepoch() + 300");
     const stranger = await call("POST", "/sessions", { form: { email, password: "right" } });
     expect(stranger.status).toBe(429);
+    // Retry-After is the account's own deadline (a device column of the same name must not mask it).
+    expect(Number(stranger.headers.get("retry-after"))).toBeGreaterThanOrEqual(298);
     const user = await call("POST", "/sessions", { form: { email, password: "right" }, cookie: device });
     expect(user.status).toBe(200);
     expect(deviceCookieOf(user)).toBe(device);
