@@ -9,9 +9,10 @@ import { corsForAllowedOrigins } from "./http/cors";
 import { csrfGuard } from "./http/csrf";
 import { errorBody, notFound, onError } from "./http/errors";
 import { requestLog } from "./http/request-log";
-import { accountPages } from "./routes/account";
+import { accountPages, isPage, pageFailure, pageMethodNotAllowed, pageNotFound } from "./routes/account";
 import { docsRoutes } from "./routes/docs";
 import { passwordResetRoutes } from "./routes/password-reset";
+import { rootRoutes } from "./routes/root";
 import { sessionsRoutes } from "./routes/sessions";
 import { usersRoutes } from "./routes/users";
 
@@ -49,20 +50,22 @@ app.use(corsForAllowedOrigins());
 app.use(
   methodNotAllowed({
     app,
-    onMethodNotAllowed: (c, methods) => c.json(errorBody("method not allowed"), 405, { Allow: methods.join(", ") }),
+    onMethodNotAllowed: (c, methods) =>
+      isPage(c) ? pageMethodNotAllowed(c, methods) : c.json(errorBody("method not allowed"), 405, { Allow: methods.join(", ") }),
   }),
 );
 app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json(errorBody(`body larger than ${MAX_BODY_BYTES} bytes`), 413) }));
 app.use(csrfGuard());
 
-app.get("/", (c) => c.json({ message: "Bienvenue" }));
+app.route("/", rootRoutes);
 app.route("/", usersRoutes);
 app.route("/", sessionsRoutes);
 app.route("/", passwordResetRoutes);
 app.route("/", docsRoutes);
 app.route("/", accountPages);
 
-app.notFound(notFound);
-app.onError(onError);
+// Under /account a person is reading: failures there are pages, everywhere else JSON.
+app.notFound((c) => (isPage(c) ? pageNotFound(c) : notFound(c)));
+app.onError((error, c) => (isPage(c) ? pageFailure(error, c) : onError(error, c)));
 
 export default app;

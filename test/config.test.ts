@@ -39,11 +39,13 @@ describe("a Worker deployed with a setting it cannot run with", () => {
   it("answers 503 with a generic message on every route and logs one line naming the variable, without a stack", async () => {
     const lines: string[] = [];
     vi.spyOn(console, "error").mockImplementation((line: unknown) => void lines.push(String(line)));
-    for (const path of ["/", "/profile", "/account/login", "/openapi.json"]) {
+    for (const path of ["/", "/profile", "/openapi.json"]) {
       const response = await call("GET", path, { vars: { BCRYPT_COST: "abc" } });
       expect(response.status, path).toBe(503);
       expect(await response.json()).toStrictEqual({ message: "service unavailable" });
     }
+    // The pages say the same in HTML (test/pages/account.test.ts).
+    expect((await call("GET", "/account/login", { vars: { BCRYPT_COST: "abc" } })).status).toBe(503);
     expect(lines).toHaveLength(4);
     const entry = JSON.parse(lines[0]!) as Record<string, unknown>;
     expect(entry).toMatchObject({ level: "error", error: "ConfigError", variable: "BCRYPT_COST" });

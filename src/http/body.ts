@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import { isWellFormed } from "../auth/email";
-import { badRequest } from "./errors";
+import { badRequest, FieldError } from "./errors";
 import type { FieldSpec, Fields } from "./fields";
 
 /** Every field of this API fits in a few hundred bytes; 16 KiB leaves room and stops floods. */
@@ -85,12 +85,12 @@ export async function readFields<S extends FieldSpec>(c: Context, spec: S): Prom
   const result: Record<string, string> = {};
   for (const [name, rule] of Object.entries(spec)) {
     const values = raw.get(name) ?? [];
-    if (values.length > 1) throw badRequest(`${name} is given more than once`);
+    if (values.length > 1) throw new FieldError(name, "repeated", `${name} is given more than once`);
     const value = values[0];
-    if (value === undefined || value === null || value === "") throw badRequest(`${name} is required`);
-    if (typeof value !== "string") throw badRequest(`${name} must be a string`);
+    if (value === undefined || value === null || value === "") throw new FieldError(name, "required", `${name} is required`);
+    if (typeof value !== "string") throw new FieldError(name, "not a string", `${name} must be a string`);
     // JSON can escape half a surrogate pair (\ud800): text that cannot be stored as UTF-8.
-    if (!isWellFormed(value)) throw badRequest(`${name} is not valid Unicode text`);
+    if (!isWellFormed(value)) throw new FieldError(name, "not text", `${name} is not valid Unicode text`);
     result[name] = rule.parse(value, name);
   }
   return result as Fields<S>;

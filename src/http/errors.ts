@@ -90,6 +90,21 @@ export function badRequest(message: string): HTTPException {
   return new HTTPException(400, { message });
 }
 
+/** What is wrong with one field: the API says it in its contract's words, the pages in a person's. */
+export type FieldProblem = "required" | "repeated" | "not a string" | "not text" | "too long" | "too short" | "invalid email";
+
+/** A 400 about one named field. `limit` is the bound a "too long"/"too short" broke. */
+export class FieldError extends HTTPException {
+  constructor(
+    readonly field: string,
+    readonly problem: FieldProblem,
+    message: string,
+    readonly limit?: number,
+  ) {
+    super(400, { message });
+  }
+}
+
 /**
  * The service cannot answer right now for a reason that is not the client's (a setting it cannot
  * run with). The answer says nothing more; the reason goes to the log.

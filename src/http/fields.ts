@@ -1,5 +1,5 @@
 import { emailProblem, MAX_EMAIL_LENGTH, normaliseEmail } from "../auth/email";
-import { badRequest } from "./errors";
+import { FieldError } from "./errors";
 
 /** A JSON Schema fragment, as OpenAPI 3.1 uses them. */
 export type JsonSchema = Record<string, unknown>;
@@ -27,9 +27,11 @@ export const emailField: Field = {
   parse(value, name) {
     const email = normaliseEmail(value);
     const problem = emailProblem(email);
-    if (problem === "empty") throw badRequest(`${name} is required`);
-    if (problem === "too long") throw badRequest(`${name} is longer than ${MAX_EMAIL_LENGTH} characters`);
-    if (problem) throw badRequest(`${name} is not a valid email address`);
+    if (problem === "empty") throw new FieldError(name, "required", `${name} is required`);
+    if (problem === "too long") {
+      throw new FieldError(name, "too long", `${name} is longer than ${MAX_EMAIL_LENGTH} characters`, MAX_EMAIL_LENGTH);
+    }
+    if (problem) throw new FieldError(name, "invalid email", `${name} is not a valid email address`);
     return email;
   },
   schema: {
@@ -43,7 +45,7 @@ export const emailField: Field = {
 
 function checkPasswordBytes(value: string, name: string): string {
   if (new TextEncoder().encode(value).byteLength > MAX_PASSWORD_BYTES) {
-    throw badRequest(`${name} is longer than ${MAX_PASSWORD_BYTES} bytes`);
+    throw new FieldError(name, "too long", `${name} is longer than ${MAX_PASSWORD_BYTES} bytes`, MAX_PASSWORD_BYTES);
   }
   return value;
 }
@@ -63,7 +65,9 @@ export const passwordField: Field = {
 export function newPasswordField(minLength: number): Field {
   return {
     parse(value, name) {
-      if ([...value].length < minLength) throw badRequest(`${name} must be at least ${minLength} characters`);
+      if ([...value].length < minLength) {
+        throw new FieldError(name, "too short", `${name} must be at least ${minLength} characters`, minLength);
+      }
       return checkPasswordBytes(value, name);
     },
     schema: {
@@ -78,7 +82,7 @@ export function newPasswordField(minLength: number): Field {
 /** Tokens are opaque: taken as given, bounded so nobody makes us hash megabytes. */
 export const tokenField: Field = {
   parse(value, name) {
-    if (value.length > MAX_TOKEN_LENGTH) throw badRequest(`${name} is too long`);
+    if (value.length > MAX_TOKEN_LENGTH) throw new FieldError(name, "too long", `${name} is too long`, MAX_TOKEN_LENGTH);
     return value;
   },
   schema: {

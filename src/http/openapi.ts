@@ -56,8 +56,8 @@ function operationObject(op: Operation, config: Config): Record<string, unknown>
   const responses: Record<string, unknown> = { [op.success.status]: responseObject(op.success) };
   for (const other of op.others ?? []) responses[other.status] = responseObject(other);
   for (const [status, { messages, retryAfter: withRetry }] of failures(op)) {
-    // The CSRF guard and the body limit answer before any page code runs: JSON there too.
-    const html = op.tag === "Pages" && status !== 403 && status !== 413;
+    // Everything under /account answers in HTML, the CSRF guard and the body limit included.
+    const html = op.tag === "Pages";
     responses[status] = {
       description: messages.join("; or "),
       ...(withRetry ? { headers: retryAfter } : {}),

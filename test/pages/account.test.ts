@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { describe, expect, it, vi } from "vitest";
 import { call, randomIp, register, sessionCookieOf, uniqueEmail } from "../helpers";
 
 const SAME_ORIGIN = { origin: "http://localhost", "sec-fetch-site": "same-origin" };
@@ -76,13 +77,33 @@ describe("account pages", () => {
         return { email, password: "pw" };
       },
       400,
-      "email already registered",
+      "An account with this email address already exists. Log in, or reset your password if you have forgotten it.",
     ],
-    ["/account/register", async () => ({ email: "not-an-email", password: "pw" }), 400, "email is not a valid email address"],
-    ["/account/login", async () => ({ email: uniqueEmail(), password: "pw" }), 401, "invalid email or password"],
-    ["/account/login", async () => ({ email: uniqueEmail() }), 400, "password is required"],
-    ["/account/forgot", async () => ({ email: uniqueEmail() }), 403, "email not registered"],
-    ["/account/reset", async () => ({ email: uniqueEmail(), reset_token: "nope", new_password: "x" }), 403, "invalid reset token"],
+    [
+      "/account/register",
+      async () => ({ email: "not-an-email", password: "pw" }),
+      400,
+      "Enter a valid email address, like name@example.com",
+    ],
+    [
+      "/account/login",
+      async () => ({ email: uniqueEmail(), password: "pw" }),
+      401,
+      "The email address or the password is wrong. Check both and try again, or reset your password.",
+    ],
+    ["/account/login", async () => ({ email: uniqueEmail() }), 400, "Enter your password."],
+    [
+      "/account/forgot",
+      async () => ({ email: uniqueEmail() }),
+      403,
+      "No account uses this email address. Check it for typos, or create an account.",
+    ],
+    [
+      "/account/reset",
+      async () => ({ email: uniqueEmail(), reset_token: "nope", new_password: "x" }),
+      403,
+      "This reset token does not work: it may be mistyped, already used, older than 60 minutes, or for another email address. Ask for a new one.",
+    ],
   ])("POST %s shows the form again with a clear error (%#)", async (path, makeForm, status, message) => {
     const form = await makeForm();
     const response = await post(path, form as Record<string, string>);
@@ -142,7 +163,7 @@ describe("account pages", () => {
     const limited = await post("/account/forgot", { email: uniqueEmail() }, undefined, { "cf-connecting-ip": ip });
     expect(limited.status).toBe(429);
     expect(limited.headers.get("retry-after")).toBe("60");
-    expect(await html(limited)).toContain("too many requests");
+    expect(await html(limited)).toContain("Too many requests from your network. Wait 1 minute and try again.");
   });
 
   it("refuses a cross-site form post", async () => {
@@ -151,5 +172,57 @@ describe("account pages", () => {
       headers: { origin: "https://evil.example" },
     });
     expect(response.status).toBe(403);
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(await response.text()).toContain("This form was sent from another site, so it was refused.");
+  });
+
+  it("speaks to a person: a wait in words, a field by its label, a bad setting or a missing page as HTML", async () => {
+    const email = uniqueEmail();
+    await register(email, "right");
+    await env.DB.prepare("UPDATE users SET failed_login_count = 9, login_blocked_until = unixepoch() + 130 WHERE email = ?")
+      .bind(email)
+      .run();
+    const throttled = await post("/account/login", { email, password: "right" });
+    expect(throttled.status).toBe(429);
+    expect(await html(throttled)).toMatch(/Too many failed attempts to log in to this account\. Wait (2|3) minutes and try again/);
+
+    const long = await post("/account/register", { email: uniqueEmail(), password: "p".repeat(73) });
+    expect(await html(long)).toContain("Your password is too long: passwords can be at most 72 bytes");
+    const short = await call("POST", "/account/register", {
+      form: { email: uniqueEmail(), password: "abc" },
+      vars: { PASSWORD_MIN_LENGTH: "8" },
+    });
+    expect(await html(short)).toContain("Your password must be at least 8 characters long.");
+
+    for (const [path, status, text] of [
+      ["/account/nowhere", 404, "There is no page at this address."],
+      ["/account/", 404, "There is no page at this address."],
+    ] as const) {
+      const response = await call("GET", path);
+      expect(response.status, path).toBe(status);
+      expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(await response.text()).toContain(text);
+    }
+    const put = await call("PUT", "/account/login");
+    expect([put.status, put.headers.get("allow")]).toEqual([405, "GET, HEAD, POST"]);
+    expect(await put.text()).toContain("This page cannot be used that way.");
+    const quiet = vi.spyOn(console, "error").mockImplementation(() => {});
+    const misconfigured = await call("GET", "/account/login", { vars: { BCRYPT_COST: "abc" } });
+    quiet.mockRestore();
+    expect(misconfigured.status).toBe(503);
+    expect(await misconfigured.text()).toContain("The service is unavailable right now.");
+    // The API keeps its JSON answers.
+    expect(await (await call("GET", "/nowhere")).json()).toEqual({ message: "not found" });
+  });
+
+  it("fills in the login form with the address just registered, without putting it in a URL", async () => {
+    const email = uniqueEmail();
+    const registered = await post("/account/register", { email, password: "pw" });
+    expect(registered.headers.get("location")).toBe("/account/login?registered=1");
+    const cookie = /registered_email=([^;]*)/.exec(registered.headers.get("set-cookie") ?? "")![1];
+    expect(registered.headers.get("set-cookie")).toContain("Path=/account/login; HttpOnly; SameSite=Lax");
+    const login = await call("GET", "/account/login?registered=1", { cookie: `registered_email=${cookie}` });
+    expect(await html(login)).toContain(`value="${email}"`);
+    expect(login.headers.get("set-cookie")).toMatch(/^registered_email=; Max-Age=0/);
   });
 });

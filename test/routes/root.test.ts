@@ -9,6 +9,19 @@ it("GET / welcomes in French", async () => {
   expect(await response.json()).toEqual({ message: "Bienvenue" });
 });
 
+it("GET / in a browser (Accept: text/html first) is a page leading to the account pages and the docs", async () => {
+  const accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+  const response = await call("GET", "/", { headers: { accept } });
+  expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+  expect(response.headers.get("vary")).toBe("Accept");
+  const page = await response.text();
+  for (const link of ["/account/login", "/account/register", "/docs"]) expect(page).toContain(`href="${link}"`);
+  // Every other client keeps the contract's JSON.
+  for (const other of ["*/*", "application/json", "application/json, text/html"]) {
+    expect(await (await call("GET", "/", { headers: { accept: other } })).json()).toEqual({ message: "Bienvenue" });
+  }
+});
+
 it("an unknown path is a JSON 404", async () => {
   const response = await call("GET", "/nowhere");
   expect(response.status).toBe(404);

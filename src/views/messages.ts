@@ -1,0 +1,79 @@
+import { HTTPException } from "hono/http-exception";
+import {
+  InvalidCredentials,
+  InvalidResetToken,
+  LoginThrottled,
+  RateLimited,
+  TooManyAttempts,
+  UnknownEmail,
+  UserAlreadyExists,
+} from "../auth/errors";
+import { FieldError, retryAfterSeconds } from "../http/errors";
+
+/**
+ * What the pages say when something fails: the same failures as the API (same statuses), told
+ * to a person: what went wrong, what to do, how long to wait, fields by their labels. The API
+ * keeps its contract's messages; these are for people reading a page.
+ */
+
+const LABELS: Record<string, string> = {
+  email: "email address",
+  password: "password",
+  new_password: "new password",
+  reset_token: "reset token",
+};
+
+const label = (field: string) => LABELS[field] ?? field.replaceAll("_", " ");
+
+/** "45 seconds", "1 minute", "5 minutes": how long a person is asked to wait. */
+export function duration(seconds: number): string {
+  if (seconds < 60) return seconds === 1 ? "1 second" : `${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? "1 minute" : `${minutes} minutes`;
+}
+
+function fieldMessage(error: FieldError): string {
+  const name = label(error.field);
+  switch (error.problem) {
+    case "required":
+      return error.field === "reset_token" ? "Enter the reset token." : `Enter your ${name}.`;
+    case "invalid email":
+      return "Enter a valid email address, like name@example.com, without spaces or hidden characters.";
+    case "too short":
+      return `Your ${name} must be at least ${error.limit} characters long.`;
+    case "too long":
+      if (error.field === "email") return `That email address is too long: at most ${error.limit} characters.`;
+      if (error.field === "reset_token") return "That is not a reset token: copy it again, exactly as it was given to you.";
+      return `Your ${name} is too long: passwords can be at most ${error.limit} bytes (${error.limit} plain letters, fewer with accents or emoji). Choose a shorter one.`;
+    default:
+      return "This form could not be read. Reload the page and try again.";
+  }
+}
+
+/** The sentence a page shows for a failure the API would answer with `status`. */
+export function pageMessage(error: unknown, status: number, options: { resetTokenMinutes: number }): string {
+  if (error instanceof FieldError) return fieldMessage(error);
+  if (error instanceof UserAlreadyExists) {
+    return "An account with this email address already exists. Log in, or reset your password if you have forgotten it.";
+  }
+  if (error instanceof InvalidCredentials) {
+    return "The email address or the password is wrong. Check both and try again, or reset your password.";
+  }
+  if (error instanceof LoginThrottled) {
+    return `Too many failed attempts to log in to this account. Wait ${duration(retryAfterSeconds(error))} and try again, or reset your password.`;
+  }
+  if (error instanceof RateLimited || error instanceof TooManyAttempts) {
+    return `Too many requests from your network. Wait ${duration(retryAfterSeconds(error))} and try again.`;
+  }
+  if (error instanceof UnknownEmail) return "No account uses this email address. Check it for typos, or create an account.";
+  if (error instanceof InvalidResetToken) {
+    return `This reset token does not work: it may be mistyped, already used, older than ${options.resetTokenMinutes} minutes, or for another email address. Ask for a new one.`;
+  }
+  if (error instanceof HTTPException) {
+    if (status === 403) return "This form was sent from another site, so it was refused. Open this page on its own site and try again.";
+    if (status === 413) return "That was more than this form accepts. Shorten what you typed and try again.";
+    if (status === 503) return "The service is unavailable right now. Please try again in a few minutes.";
+    if (status === 400) return "This form could not be read. Reload the page and try again.";
+  }
+  return "Something went wrong. Please try again in a moment.";
+}
