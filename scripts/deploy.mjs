@@ -1,22 +1,27 @@
 #!/usr/bin/env node
-// `npm run deploy`: checks the settings the deployment will run with (wrangler.toml's vars for
-// the chosen environment, parsed by the Worker's own parser), then applies pending migrations to
-// the remote D1 and runs `wrangler deploy`. Nothing is touched when a check fails.
+// `npm run deploy -- --env <staging|production>`: checks what the deployment will run with, then
+// applies pending migrations to that environment's remote D1 and runs `wrangler deploy`. Nothing
+// is touched when a check fails; each refusal is one line saying why and what to do.
 //   npm run deploy -- --env staging
 //   npm run deploy -- --env production
-//   npm run deploy -- --env production --dry-run   (checks and builds, uploads nothing)
+//   npm run deploy -- --env production --dry-run       (checks and builds into dist/, uploads nothing)
+// Checks: the settings, through the Worker's own parser (src/config.ts); a real database_id (not
+// the all-zero placeholder); and for production, settings that must be safe unless overridden
+// explicitly: PASSWORD_MIN_LENGTH 8 or more (--allow-short-passwords).
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { unstable_readConfig } from "wrangler";
 import { checkSettings, deployedVars, root } from "./lib/settings.mjs";
 
-const usage = "usage: npm run deploy -- [--env <name>] [--dry-run]";
+const usage = "usage: npm run deploy -- --env <staging|production> [--dry-run] [--allow-short-passwords]";
 let values;
 try {
   ({ values } = parseArgs({
     options: {
       env: { type: "string" },
       "dry-run": { type: "boolean", default: false },
+      "allow-short-passwords": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   }));
@@ -28,11 +33,35 @@ if (values.help) {
   console.log(usage);
   process.exit(0);
 }
-const envFlag = values.env ? ["--env", values.env] : [];
-checkSettings("deploy", deployedVars(values.env));
+const refuse = (reason) => {
+  console.error(`deploy: ${reason}`);
+  process.exit(2);
+};
+
+const environments = unstable_readConfig({ config: path.join(root, "wrangler.toml") }).definedEnvironments ?? [];
+if (!values.env)
+  refuse(
+    `say which environment to deploy: --env ${environments.join(" or --env ")} (the top level of wrangler.toml is for local development)\n${usage}`,
+  );
+if (!environments.includes(values.env)) refuse(`wrangler.toml has no [env.${values.env}] (it has: ${environments.join(", ")})`);
+
+const config = unstable_readConfig({ config: path.join(root, "wrangler.toml"), env: values.env });
+const settings = checkSettings("deploy", deployedVars(values.env));
+
+const database = config.d1_databases.find((d) => d.binding === "DB");
+if (!values["dry-run"] && (!database?.database_id || /^0{8}-0{4}-0{4}-0{4}-0{12}$/.test(database.database_id))) {
+  refuse(
+    `[env.${values.env}] has no D1 database yet: run \`npx wrangler d1 create ${database?.database_name ?? "<name>"}\` and put the printed database_id into wrangler.toml [[env.${values.env}.d1_databases]]`,
+  );
+}
+if (values.env === "production" && settings.passwordMinLength < 8 && !values["allow-short-passwords"]) {
+  refuse(
+    `PASSWORD_MIN_LENGTH is ${settings.passwordMinLength} for production: passwords that short are guessed quickly. Set 8 or more in [env.production.vars], or deploy with --allow-short-passwords if you mean it`,
+  );
+}
 
 const wrangler = (...args) =>
-  execFileSync(process.execPath, [path.join(root, "node_modules/wrangler/bin/wrangler.js"), ...args, ...envFlag], {
+  execFileSync(process.execPath, [path.join(root, "node_modules/wrangler/bin/wrangler.js"), ...args, "--env", values.env], {
     cwd: root,
     stdio: "inherit",
   });
