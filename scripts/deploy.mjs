@@ -12,6 +12,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
+import { copyDocsAssets } from "./copy-docs-assets.mjs";
 import { checkSettings, deployedVars, root } from "./lib/settings.mjs";
 
 const usage = "usage: npm run deploy -- --env <staging|production> [--dry-run] [--allow-short-passwords]";
@@ -33,6 +34,8 @@ if (values.help) {
   console.log(usage);
   process.exit(0);
 }
+// wrangler itself also takes the environment from CLOUDFLARE_ENV.
+values.env ??= process.env.CLOUDFLARE_ENV || undefined;
 const refuse = (reason) => {
   console.error(`deploy: ${reason}`);
   process.exit(2);
@@ -60,6 +63,7 @@ if (values.env === "production" && settings.passwordMinLength < 8 && !values["al
   );
 }
 
+copyDocsAssets();
 const wrangler = (...args) =>
   execFileSync(process.execPath, [path.join(root, "node_modules/wrangler/bin/wrangler.js"), ...args, "--env", values.env], {
     cwd: root,

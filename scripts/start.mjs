@@ -8,6 +8,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { copyDocsAssets } from "./copy-docs-assets.mjs";
 import { checkSettings, localVars, root } from "./lib/settings.mjs";
 
 const usage = "usage: npm start -- [--port <1-65535>] [--ip <address>] [--env <name>] [--var NAME:VALUE ...]";
@@ -40,9 +41,11 @@ if (Object.keys(overrides).some((name) => !/^[A-Z_][A-Z0-9_]*$/.test(name))) {
   console.error(`start: --var takes NAME:VALUE\n${usage}`);
   process.exit(2);
 }
-const envFlag = values.env ? ["--env", values.env] : [];
+// --env "" names the top level (local development) explicitly: wrangler.toml has environments.
+const envFlag = ["--env", values.env ?? ""];
 checkSettings("start", localVars({ env: values.env, overrides }));
 
+copyDocsAssets();
 const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
 // Offline machines: Miniflare would try to fetch the `request.cf` placeholder from Cloudflare and
 // print a warning with a stack trace; locally request.cf holds Miniflare's placeholder either way.

@@ -31,8 +31,10 @@ const CODE = /\b(?:D1_[A-Z_]+|SQLITE_[A-Z_]+)\b/g;
 
 function className(error: unknown): string {
   if (!(error instanceof Error)) return typeof error;
-  // DrizzleQueryError does not set `name`; its constructor's name survives wrangler's build (keep_names).
-  return error.constructor?.name && error.constructor.name !== "Error" ? error.constructor.name : error.name;
+  // The bundle is minified without keeping names, so Drizzle's wrapper (which sets no `name`) is
+  // recognised by its shape; other errors carry their `name` (built-in, or set by the class).
+  if (isQueryError(error)) return "DrizzleQueryError";
+  return error.name;
 }
 
 /** True for Drizzle's wrapper around a failed statement (it carries `query` and `params`). */

@@ -1,24 +1,22 @@
-import type { Context } from "hono";
-import { isWellFormed } from "../auth/email";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "./context";
 import { badRequest, FieldError } from "./errors";
-import type { FieldSpec, Fields } from "./fields";
-
-/** Every field of this API fits in a few hundred bytes; 16 KiB leaves room and stops floods. */
-export const MAX_BODY_BYTES = 16 * 1024;
-
-/** The body as UTF-8 text; bytes that are not UTF-8 are refused, never silently replaced. */
-async function bodyText(c: Context): Promise<string> {
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(await c.req.arrayBuffer());
-  } catch (error) {
-    if (error instanceof TypeError) throw badRequest("body is not valid UTF-8");
-    throw error;
-  }
-}
 
 /**
- * The keys of a valid JSON object text, in order and with repeats. JSON.parse keeps only the
- * last of two equal keys; a form field given twice is refused, so a JSON one must be too.
+ * What the body validators of @hono/zod-openapi leave to us, run as route middleware before
+ * them: a body is read as a form when it has no content type (as curl and old clients send it),
+ * must be valid UTF-8, must parse (JSON: an object; multipart: a form), and a field given twice
+ * is refused in JSON too (JSON.parse keeps only the last of two equal keys; a form's repeat
+ * reaches zod as an array, which the field schema refuses). Other content types are a 400, as the
+ * contract has it, not the library's 415. Field rules themselves are the zod schemas.
+ */
+
+const FORM = "application/x-www-form-urlencoded";
+
+/**
+ * The keys of a valid JSON object text, in order and with repeats. No library that parses
+ * JSON reports duplicate keys (JSON.parse and its drop-in replacements keep the last one), so
+ * this small scanner stays; the text has already parsed, so it only has to skip strings.
  */
 export function topLevelKeys(json: string): string[] {
   const keys: string[] = [];
@@ -44,54 +42,69 @@ export function topLevelKeys(json: string): string[] {
   return keys;
 }
 
-/** Flattens a form or JSON body to name -> values, without trusting its shape. */
-async function readRawFields(c: Context): Promise<Map<string, unknown[]>> {
-  const fields = new Map<string, unknown[]>();
-  const add = (name: string, value: unknown) => fields.set(name, [...(fields.get(name) ?? []), value]);
-  const contentType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-
-  if (contentType === "application/json") {
-    const text = await bodyText(c);
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      throw badRequest("body is not valid JSON");
-    }
-    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw badRequest("JSON body must be an object");
-    }
-    for (const name of topLevelKeys(text)) add(name, (parsed as Record<string, unknown>)[name]);
-  } else if (contentType === "multipart/form-data") {
-    let form: FormData;
-    try {
-      form = await c.req.raw.formData();
-    } catch {
-      throw badRequest("body is not valid multipart/form-data");
-    }
-    form.forEach((value, name) => add(name, value));
-  } else if (contentType === "application/x-www-form-urlencoded" || contentType === "") {
-    // No content type at all: read it as a form, as curl and HTML forms send.
-    for (const [name, value] of new URLSearchParams(await bodyText(c))) add(name, value);
-  } else {
-    throw badRequest("unsupported content type: send a form or JSON");
+function utf8(bytes: ArrayBuffer): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch (error) {
+    if (error instanceof TypeError) throw badRequest("body is not valid UTF-8");
+    throw error;
   }
-  return fields;
 }
 
-/** Reads exactly the fields in `spec`, each a single non-empty string, or throws a 400. */
-export async function readFields<S extends FieldSpec>(c: Context, spec: S): Promise<Fields<S>> {
-  const raw = await readRawFields(c);
-  const result: Record<string, string> = {};
-  for (const [name, rule] of Object.entries(spec)) {
-    const values = raw.get(name) ?? [];
-    if (values.length > 1) throw new FieldError(name, "repeated", `${name} is given more than once`);
-    const value = values[0];
-    if (value === undefined || value === null || value === "") throw new FieldError(name, "required", `${name} is required`);
-    if (typeof value !== "string") throw new FieldError(name, "not a string", `${name} must be a string`);
-    // JSON can escape half a surrogate pair (\ud800): text that cannot be stored as UTF-8.
-    if (!isWellFormed(value)) throw new FieldError(name, "not text", `${name} is not valid Unicode text`);
-    result[name] = rule.parse(value, name);
-  }
-  return result as Fields<S>;
+/** Route middleware for a body with `fields` (form, multipart or JSON); see above. */
+export const formOrJsonBody = (fields: readonly string[]) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const contentType = c.req.header("content-type");
+    const mediaType = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+    if (mediaType === "application/json") {
+      const text = utf8(await c.req.arrayBuffer());
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw badRequest("body is not valid JSON");
+      }
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw badRequest("JSON body must be an object");
+      const seen = new Set<string>();
+      for (const key of topLevelKeys(text)) {
+        if (seen.has(key) && fields.includes(key)) throw new FieldError(key, "repeated", `${key} is given more than once`);
+        seen.add(key);
+      }
+    } else if (mediaType === "multipart/form-data") {
+      // No field of this API is a file: the whole body must be text, or a value could arrive
+      // with U+FFFD where the client's bytes were.
+      utf8(await c.req.arrayBuffer());
+      try {
+        await c.req.formData();
+      } catch {
+        throw badRequest("body is not valid multipart/form-data");
+      }
+    } else if (mediaType === FORM || mediaType === "") {
+      const bytes = await c.req.arrayBuffer();
+      // Percent-escapes must decode to UTF-8 too (URLSearchParams would put U+FFFD for %FF).
+      for (const part of utf8(bytes).split("&")) {
+        try {
+          decodeURIComponent(part.replaceAll("+", " "));
+        } catch {
+          throw badRequest("body is not valid UTF-8");
+        }
+      }
+      if (mediaType === "") {
+        // No content type at all: read it as a form (the body is cached, so the validators reuse it).
+        const headers = new Headers(c.req.raw.headers);
+        headers.set("content-type", FORM);
+        c.req.raw = new Request(c.req.url, { method: c.req.method, headers, body: bytes });
+      }
+    } else {
+      throw badRequest("unsupported content type: send a form or JSON");
+    }
+    await next();
+  });
+
+/** The validated body, whichever of form and JSON it came as (formOrJsonBody made it one of them). */
+export function validBody<T>(c: {
+  req: { header(name: string): string | undefined; valid(target: "json"): T; valid(target: "form"): T };
+}): T {
+  const json = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase() === "application/json";
+  return json ? c.req.valid("json") : c.req.valid("form");
 }

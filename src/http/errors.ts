@@ -16,21 +16,31 @@ import { logLine, summarizeError } from "../log";
 
 export type DomainErrorClass = new (...args: never[]) => DomainError;
 
-/** The one mapping from domain errors to the contract's statuses and messages. */
-const domainStatus: ReadonlyArray<[DomainErrorClass, ContentfulStatusCode, string]> = [
-  [UserAlreadyExists, 400, "email already registered"],
-  [InvalidCredentials, 401, "invalid email or password"],
-  [NotLoggedIn, 403, "not logged in"],
-  [UnknownEmail, 403, "email not registered"],
-  [InvalidResetToken, 403, "invalid reset token"],
-  [LoginThrottled, 429, "too many failed logins: try again later"],
-  [RateLimited, 429, "too many requests: try again later"],
+/**
+ * The one mapping from domain errors to the contract's statuses and messages, with what each
+ * means in words for the API reference (routes document their errors from this table).
+ */
+const domainStatus: ReadonlyArray<[DomainErrorClass, ContentfulStatusCode, string, string]> = [
+  [UserAlreadyExists, 400, "email already registered", "The email address has an account already."],
+  [InvalidCredentials, 401, "invalid email or password", "Unknown email address or wrong password (the two are not told apart)."],
+  [NotLoggedIn, 403, "not logged in", "No `session_id` cookie, or one that names no live session."],
+  [UnknownEmail, 403, "email not registered", "No account has this email address."],
+  [InvalidResetToken, 403, "invalid reset token", "The token is unknown, expired, already used or not this address's."],
+  [
+    LoginThrottled,
+    429,
+    "too many failed logins: try again later",
+    "Logins to this account are paused after failures; wait `Retry-After` seconds.",
+  ],
+  [RateLimited, 429, "too many requests: try again later", "Over this route's per-IP limit; wait `Retry-After` seconds."],
 ];
 
-/** Status and message an error of this class is answered with (also used to document it). */
-export function httpErrorOf(error: DomainError | DomainErrorClass): { status: ContentfulStatusCode; message: string } | undefined {
-  for (const [type, status, message] of domainStatus) {
-    if (error === type || error instanceof type) return { status, message };
+/** Status and message an error of this class is answered with, and what it means (docs). */
+export function httpErrorOf(
+  error: DomainError | DomainErrorClass,
+): { status: ContentfulStatusCode; message: string; meaning: string } | undefined {
+  for (const [type, status, message, meaning] of domainStatus) {
+    if (error === type || error instanceof type) return { status, message, meaning };
   }
   return undefined;
 }

@@ -1,111 +1,79 @@
-import { RateLimited } from "../auth/errors";
-import type { Config } from "../config";
-import { type Operation, operations, type Response } from "./contract";
-import { httpErrorOf } from "./errors";
-import { MAX_BODY_BYTES } from "./body";
-import type { JsonSchema } from "./fields";
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "./context";
+import type { AppOpenAPI } from "./router";
 
-const errorSchema: JsonSchema = { $ref: "#/components/schemas/Error" };
-const retryAfter = { "Retry-After": { description: "Seconds to wait before trying again.", schema: { type: "integer", minimum: 1 } } };
-const BODY_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "application/json"];
+/**
+ * /openapi.json: the OpenAPI 3.1 document @hono/zod-openapi builds from every createRoute
+ * declaration (app.doc31), with this deployment's values filled in: PASSWORD_MIN_LENGTH as the
+ * new passwords' minLength (a schema built once cannot know it), and request bodies marked
+ * required (the library's validators only run per content type when a body is not).
+ */
 
-function responseObject(response: Response): Record<string, unknown> {
-  const content = response.json
-    ? { "application/json": { schema: response.json } }
-    : response.html
-      ? { "text/html": { schema: { type: "string" } } }
-      : undefined;
-  return { description: response.description, ...(response.headers ? { headers: response.headers } : {}), ...(content ? { content } : {}) };
-}
+type Json = Record<string, unknown>;
 
-/** Failures an operation can answer with, merged by status (one OpenAPI entry per code). */
-function failures(op: Operation): Map<number, { messages: string[]; retryAfter: boolean }> {
-  const byStatus = new Map<number, { messages: string[]; retryAfter: boolean }>();
-  const add = (status: number, message: string, withRetry = false) => {
-    const entry = byStatus.get(status) ?? { messages: [], retryAfter: false };
-    entry.messages.push(message);
-    entry.retryAfter ||= withRetry;
-    byStatus.set(status, entry);
-  };
-  if (op.fields) {
-    add(
-      400,
-      "a field missing, empty, repeated, not a string or invalid (the message names it); a malformed body or an unsupported content type",
+/** Fills in the schemas marked by src/http/schemas.ts (`x-password-min-length`). */
+function fillIn(node: unknown, minLength: number): void {
+  if (Array.isArray(node)) {
+    for (const item of node) fillIn(item, minLength);
+    return;
+  }
+  if (typeof node !== "object" || node === null) return;
+  const schema = node as Json;
+  if (schema["x-password-min-length"] === true) {
+    delete schema["x-password-min-length"];
+    schema.minLength = minLength;
+    schema.description = String(schema.description).replace(
+      "at least PASSWORD_MIN_LENGTH characters",
+      `at least ${minLength} character${minLength === 1 ? "" : "s"} (PASSWORD_MIN_LENGTH)`,
     );
   }
-  if (op.method !== "get") add(413, `\`body larger than ${MAX_BODY_BYTES} bytes\``);
-  for (const error of op.errors ?? []) {
-    const known = httpErrorOf(error);
-    if (known) add(known.status, `\`${known.message}\` (${error.name})`, known.status === 429);
-  }
-  if (op.rateLimited) {
-    const limited = httpErrorOf(RateLimited)!;
-    add(limited.status, `\`${limited.message}\`: over the per-IP rate limit`, true);
-  }
-  if (op.method !== "get") add(403, "`cross-site request refused`: a foreign `Origin` or `Sec-Fetch-Site: cross-site`");
-  return byStatus;
+  if (typeof schema.requestBody === "object" && schema.requestBody !== null) (schema.requestBody as Json).required = true;
+  for (const value of Object.values(schema)) fillIn(value, minLength);
 }
 
-function operationObject(op: Operation, config: Config): Record<string, unknown> {
-  const spec = op.fields?.(config);
-  const schema = spec && {
-    type: "object",
-    properties: Object.fromEntries(Object.entries(spec).map(([name, field]) => [name, field.schema])),
-    required: Object.keys(spec),
-  };
-  const responses: Record<string, unknown> = { [op.success.status]: responseObject(op.success) };
-  for (const other of op.others ?? []) responses[other.status] = responseObject(other);
-  for (const [status, { messages, retryAfter: withRetry }] of failures(op)) {
-    // Everything under /account answers in HTML, the CSRF guard and the body limit included.
-    const html = op.tag === "Pages";
-    responses[status] = {
-      description: messages.join("; or "),
-      ...(withRetry ? { headers: retryAfter } : {}),
-      content: html ? { "text/html": { schema: { type: "string" } } } : { "application/json": { schema: errorSchema } },
-    };
-  }
-  return {
-    operationId:
-      `${op.method}${op.path.replace(/[^a-zA-Z0-9]+(.)?/g, (_, ch: string | undefined) => (ch ? ch.toUpperCase() : ""))}` || "root",
-    summary: op.summary,
-    ...(op.description ? { description: op.description } : {}),
-    tags: [op.tag],
-    ...(op.session ? { security: [{ sessionCookie: [] }] } : {}),
-    ...(op.query ? { parameters: Object.entries(op.query).map(([name, schema]) => ({ name, in: "query", required: false, schema })) } : {}),
-    ...(spec ? { requestBody: { required: true, content: Object.fromEntries(BODY_TYPES.map((type) => [type, { schema }])) } } : {}),
-    responses,
-  };
-}
+const deploymentValues = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    await next();
+    if (c.res.status !== 200) return;
+    const document = (await c.res.json()) as Json;
+    fillIn(document, c.var.config.passwordMinLength);
+    c.res = c.json(document, 200);
+  });
 
-/** The OpenAPI 3.1 document of this deployment (its config shapes field limits). */
-export function buildOpenApi(config: Config, serverUrl: string): Record<string, unknown> {
-  const paths: Record<string, Record<string, unknown>> = {};
-  for (const op of operations) {
-    paths[op.path] ??= {};
-    paths[op.path]![op.method] = operationObject(op, config);
-  }
-  return {
+export function configureOpenApi(app: AppOpenAPI): void {
+  app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
+    type: "apiKey",
+    in: "cookie",
+    name: "session_id",
+    description: "Set by `POST /sessions`; HttpOnly, SameSite=Lax.",
+  });
+  app.openAPIRegistry.registerPath({
+    method: "get",
+    path: "/openapi.json",
+    tags: ["Documentation"],
+    summary: "This OpenAPI 3.1 document",
+    responses: {
+      200: {
+        description: "The document, with this deployment's settings.",
+        content: { "application/json": { schema: { type: "object" } } },
+      },
+    },
+  });
+  app.use("/openapi.json", deploymentValues());
+  app.doc31("/openapi.json", (c: Context) => ({
     openapi: "3.1.0",
     info: {
       title: "edge-auth",
       version: "1.0.0",
       description:
-        'User authentication: register, log in with a cookie session, profile, log out, password reset. Request bodies may be form-encoded, multipart or JSON with the same field names; answers are JSON, errors `{"message": ...}`. Unknown paths answer 404 and wrong methods 405, both JSON.',
+        'User authentication: register, log in with a cookie session, profile, log out, password reset. Request bodies may be form-encoded, multipart or JSON with the same field names; answers are JSON, errors `{"message": ...}`. Unknown paths answer 404 and wrong methods 405, both JSON. Under `/account`, the same operations as HTML pages.',
     },
-    servers: [{ url: serverUrl }],
+    servers: [{ url: new URL(c.req.url).origin }],
     tags: [
       { name: "API", description: "The JSON API (the fixed contract)." },
-      { name: "Pages", description: "Server-rendered HTML pages over the same Auth code; they work without JavaScript." },
-      { name: "Documentation", description: "This document and its readable form." },
+      { name: "Pages", description: "Server-rendered HTML pages over the same code; they work without JavaScript." },
+      { name: "Documentation", description: "This document and its interactive reference." },
     ],
-    paths,
-    components: {
-      schemas: {
-        Error: { type: "object", properties: { message: { type: "string" } }, required: ["message"] },
-      },
-      securitySchemes: {
-        sessionCookie: { type: "apiKey", in: "cookie", name: "session_id", description: "Set by POST /sessions; HttpOnly, SameSite=Lax." },
-      },
-    },
-  };
+  }));
 }

@@ -128,13 +128,64 @@ it("the reused reset token is refused with a clear message", async () => {
   await page.close();
 });
 
-it("the API reference renders offline", async () => {
-  const page = await browser.newPage();
+/** Swagger UI's list of operations, as "METHOD /path". */
+async function listedOperations(page: Page): Promise<string[]> {
+  await page.waitForSelector(".opblock-summary-method");
+  return page.$$eval(".opblock", (blocks) =>
+    blocks.map(
+      (block) =>
+        `${block.querySelector(".opblock-summary-method")?.textContent?.trim()} ${block.querySelector(".opblock-summary-path")?.getAttribute("data-path")}`,
+    ),
+  );
+}
+
+it("the interactive API reference works offline: every route listed, a request sent from it, no script errors", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: true, viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
   const requests: string[] = [];
+  const problems: string[] = [];
   page.on("request", (request) => requests.push(request.url()));
+  page.on("console", (message) => message.type() === "error" && problems.push(message.text()));
+  page.on("pageerror", (error) => problems.push(error.message));
   await page.goto(`${service.url}/docs`);
-  await expect(page.locator("h1").textContent()).resolves.toContain("API reference");
+
+  const doc = (await (await fetch(`${service.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+  const documented = Object.entries(doc.paths).flatMap(([route, methods]) =>
+    Object.keys(methods).map((m) => `${m.toUpperCase()} ${route}`),
+  );
+  expect((await listedOperations(page)).sort()).toEqual(documented.sort());
   await shot(page, "10-docs");
-  expect(requests.every((url) => url.startsWith(service.url))).toBe(true);
-  await page.close();
+
+  // Try it: GET / from the reference, answered by this service.
+  const welcome = page.locator(".opblock").filter({ has: page.locator('.opblock-summary-path[data-path="/"]') });
+  await welcome.locator(".opblock-summary").click();
+  await welcome.locator("button.try-out__btn").click();
+  await welcome.locator("button.execute").click();
+  await expect(welcome.locator(".live-responses-table tbody .response-col_status").first().textContent()).resolves.toContain("200");
+  await expect(welcome.locator(".live-responses-table tbody .response-col_description").first().textContent()).resolves.toContain(
+    "Bienvenue",
+  );
+  await shot(page, "11-docs-try-it");
+
+  expect(requests.filter((url) => !url.startsWith(service.url))).toEqual([]);
+  expect(problems).toEqual([]);
+  await context.close();
+});
+
+it("the API reference fits a phone's width", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: true, viewport: { width: 390, height: 844 }, isMobile: true });
+  const page = await context.newPage();
+  await page.goto(`${service.url}/docs`);
+  await listedOperations(page);
+  // Open one operation too: its tables and examples must not push the page sideways.
+  await page
+    .locator(".opblock")
+    .filter({ has: page.locator('.opblock-summary-path[data-path="/users"]') })
+    .locator(".opblock-summary")
+    .click();
+  await page.waitForSelector(".opblock-body");
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  await shot(page, "12-docs-phone");
+  expect(width).toBeLessThanOrEqual(390);
+  await context.close();
 });

@@ -1,0 +1,35 @@
+#!/usr/bin/env node
+// Copies Swagger UI's standalone build from the swagger-ui-dist package into the Worker's static
+// assets (public/docs/swagger-ui*, git-ignored), so /docs works offline and loads nothing from a CDN.
+// Run by npm start, npm test, the bundle builds and npm run deploy; cheap when already done.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+
+const root = path.resolve(import.meta.dirname, "..");
+/** Package file -> name under public/docs/ (one level: the Worker's /docs/{file} route). */
+const FILES = {
+  "swagger-ui-bundle.js": "swagger-ui-bundle.js",
+  "swagger-ui.css": "swagger-ui.css",
+  LICENSE: "swagger-ui-LICENSE.txt",
+  NOTICE: "swagger-ui-NOTICE.txt",
+};
+
+export function copyDocsAssets() {
+  const require = createRequire(import.meta.url);
+  const source = path.dirname(require.resolve("swagger-ui-dist/package.json"));
+  const version = JSON.parse(readFileSync(path.join(source, "package.json"), "utf8")).version;
+  const target = path.join(root, "public/docs");
+  mkdirSync(target, { recursive: true });
+  for (const [file, name] of Object.entries(FILES)) {
+    const from = path.join(source, file);
+    const to = path.join(target, name);
+    if (!existsSync(to) || statSync(to).size !== statSync(from).size || statSync(to).mtimeMs < statSync(from).mtimeMs)
+      copyFileSync(from, to);
+  }
+  return version;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  console.log(`docs assets: Swagger UI ${copyDocsAssets()} in public/docs/`);
+}

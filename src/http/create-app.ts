@@ -1,0 +1,87 @@
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { isPage, pageFailure, pageMethodNotAllowed, pageNotFound } from "../routes/account/account.errors";
+import { withAuth } from "./context";
+import { corsForAllowedOrigins } from "./cors";
+import { csrfGuard } from "./csrf";
+import { errorBody, notFound, onError } from "./errors";
+import { requestLog } from "./request-log";
+import { MAX_BODY_BYTES } from "./responses";
+import { type AppOpenAPI, createRouter } from "./router";
+
+/** Headers every answer carries; only the CSP differs between the reference page and the rest. */
+const securityHeaders = (scripts: boolean) =>
+  secureHeaders({
+    // "same-origin", not the default "no-referrer": with no-referrer browsers send `Origin: null`
+    // on same-origin form posts, which the CSRF guard must refuse. Other sites still get no
+    // referrer (so a reset token in a page URL never leaks).
+    referrerPolicy: "same-origin",
+    contentSecurityPolicy: scripts
+      ? // /docs runs Swagger UI from this Worker's own static assets: scripts from 'self' only.
+        {
+          defaultSrc: ["'none'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          imgSrc: ["'self'", "data:"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+        }
+      : // Everything else is JSON or plain pages: inline CSS and forms, no scripts, no other origins.
+        {
+          defaultSrc: ["'none'"],
+          styleSrc: ["'unsafe-inline'"],
+          imgSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+        },
+  });
+const pageHeaders = securityHeaders(false);
+const docsHeaders = securityHeaders(true);
+
+/**
+ * The app every route is mounted on: request id and log, security headers, settings (503 when
+ * one is refused), CORS, 405/413, the CSRF guard, and the one error mapping: JSON for the API,
+ * pages under /account.
+ */
+export function createApp(): AppOpenAPI {
+  const app = createRouter();
+  // Our own id for every request, never one a client chose: it is what logs and reports key on.
+  app.use(requestId({ headerName: "" }));
+  app.use(requestLog());
+  app.use((c, next) => (c.req.path === "/docs" ? docsHeaders(c, next) : pageHeaders(c, next)));
+  app.use(async (c, next) => {
+    await next();
+    c.header("X-Request-Id", c.get("requestId"));
+    // Answers carry session cookies, reset tokens and account pages: no cache may keep them.
+    c.header("Cache-Control", "no-store");
+  });
+  // Settings first: a value the service cannot run with answers 503 everywhere, GET / included.
+  app.use(withAuth());
+  app.use(corsForAllowedOrigins());
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        isPage(c) ? pageMethodNotAllowed(c, methods) : c.json(errorBody("method not allowed"), 405, { Allow: methods.join(", ") }),
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new HTTPException(413, { message: `body larger than ${MAX_BODY_BYTES} bytes` });
+      },
+    }),
+  );
+  app.use(csrfGuard());
+  // Under /account a person is reading: failures there are pages, everywhere else JSON.
+  app.notFound((c) => (isPage(c) ? pageNotFound(c) : notFound(c)));
+  app.onError((error, c) => (isPage(c) ? pageFailure(error, c) : onError(error, c)));
+  return app;
+}

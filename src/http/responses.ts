@@ -1,0 +1,110 @@
+import { z } from "@hono/zod-openapi";
+import { RateLimited } from "../auth/errors";
+import { type DomainErrorClass, httpErrorOf } from "./errors";
+import { ErrorSchema } from "./schemas";
+
+/**
+ * Helpers to declare a route's answers in createRoute. Error answers come from the one mapping
+ * in errors.ts (status, message) so that what /openapi.json says and what the service does
+ * cannot drift.
+ */
+
+/** The largest body any route takes; every field of this API fits in a few hundred bytes. */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/** Response headers, described by zod schemas (header names to their schema). */
+type Headers = Record<string, z.ZodType>;
+type ResponseConfig = { description: string; content?: Record<string, { schema: z.ZodType }>; headers?: z.ZodObject };
+
+const headerObject = (headers: Headers) => z.object(headers);
+
+const RETRY_AFTER: Headers = {
+  "Retry-After": z.string().openapi({ description: "Seconds to wait before trying again.", example: "60" }),
+};
+
+export function jsonContent<T extends z.ZodType>(schema: T, description: string, headers?: Headers) {
+  return { description, content: { "application/json": { schema } }, ...(headers ? { headers: headerObject(headers) } : {}) };
+}
+
+export function htmlContent(description: string, headers?: Headers) {
+  return { description, content: { "text/html": { schema: z.string() } }, ...(headers ? { headers: headerObject(headers) } : {}) };
+}
+
+export function redirectTo(location: string, description: string, headers: Headers = {}) {
+  return {
+    description,
+    headers: headerObject({ Location: z.literal(location).openapi({ description: "Where to go next." }), ...headers }),
+  };
+}
+
+export const setSessionCookie: Headers = {
+  "Set-Cookie": z.string().openapi({
+    description:
+      "`session_id=<id>; Max-Age=<SESSION_LIFETIME_SECONDS>; Path=/; HttpOnly; SameSite=Lax` (plus `Secure` over https), and `device=<token>; Max-Age=31536000; ...`, which gives this client a login throttle of its own.",
+  }),
+};
+
+export const clearSessionCookie: Headers = {
+  "Set-Cookie": z.string().openapi({ description: "`session_id=; Max-Age=0; Path=/; ...`: the cookie is cleared." }),
+};
+
+/** A request body, form-encoded, multipart or JSON, with the same fields. */
+export function formOrJson<T extends z.ZodType>(schema: T, description = "The same fields as a form, multipart or JSON body.") {
+  return {
+    description,
+    content: {
+      "application/x-www-form-urlencoded": { schema },
+      "multipart/form-data": { schema },
+      "application/json": { schema },
+    },
+  };
+}
+
+/** Failures answered before or around any route's own code, and the domain errors it may throw. */
+export type Failure = DomainErrorClass | "invalid" | "tooLarge" | "crossSite" | "rateLimited";
+
+const common: Record<Exclude<Failure, DomainErrorClass>, { status: number; meaning: string; retry?: boolean }> = {
+  invalid: {
+    status: 400,
+    meaning:
+      "A field is missing, empty, given twice, not a string, not valid Unicode or not valid (the message names it, e.g. `email is required`); or the body is not valid JSON, multipart or UTF-8, or is neither a form nor JSON.",
+  },
+  tooLarge: { status: 413, meaning: `The body is larger than ${MAX_BODY_BYTES} bytes (\`body larger than ${MAX_BODY_BYTES} bytes\`).` },
+  crossSite: {
+    status: 403,
+    meaning:
+      "A browser sent it from another site: a foreign `Origin` (not in `ALLOWED_ORIGINS`) or `Sec-Fetch-Site: cross-site` (`cross-site request refused`).",
+  },
+  rateLimited: { status: 429, meaning: `${httpErrorOf(RateLimited)!.meaning} (\`${httpErrorOf(RateLimited)!.message}\`)`, retry: true },
+};
+
+/**
+ * The error answers of a route, merged by status: `failures(["invalid", UserAlreadyExists])`.
+ * Every route can also answer 503 (the service cannot answer right now). Pages answer in HTML.
+ */
+export function failures(kinds: Failure[], options: { html?: boolean } = {}): Record<number, ResponseConfig> {
+  const byStatus = new Map<number, { meanings: string[]; retry: boolean }>();
+  const add = (status: number, meaning: string, retry = false) => {
+    const entry = byStatus.get(status) ?? { meanings: [], retry: false };
+    entry.meanings.push(meaning);
+    entry.retry ||= retry;
+    byStatus.set(status, entry);
+  };
+  for (const kind of kinds) {
+    if (typeof kind === "string") {
+      const { status, meaning, retry } = common[kind];
+      add(status, meaning, retry);
+    } else {
+      const known = httpErrorOf(kind)!;
+      add(known.status, `${known.meaning} (\`${known.message}\`)`, known.status === 429);
+    }
+  }
+  add(503, "The service cannot answer right now; try again later (`service unavailable`).");
+  const responses: Record<number, ResponseConfig> = {};
+  for (const [status, { meanings, retry }] of byStatus) {
+    const description = meanings.join(" Or: ");
+    const headers = retry ? RETRY_AFTER : undefined;
+    responses[status] = options.html ? htmlContent(description, headers) : jsonContent(ErrorSchema, description, headers);
+  }
+  return responses;
+}

@@ -1,0 +1,48 @@
+import { OpenAPIHono, type RouteConfig, type RouteHandler, type z } from "@hono/zod-openapi";
+import type { AppEnv } from "./context";
+import { FieldError, type FieldProblem } from "./errors";
+
+/**
+ * The first problem zod found, as the contract says it: a 400 `{"message"}` naming the field,
+ * never a 422 or zod's own dump. The problem's kind (and bound) travel with it for the pages.
+ */
+export function fieldErrorOf(error: z.ZodError, target?: string, data?: unknown): FieldError {
+  const issue = error.issues[0]!;
+  const field = String(issue.path[0] ?? "body");
+  const params = (issue as { params?: { problem?: FieldProblem; limit?: number } }).params;
+  let problem: FieldProblem = params?.problem ?? "not a string";
+  let limit = params?.limit;
+  if (issue.code === "invalid_type") {
+    // Zod's issues do not keep the input; the hook has it.
+    const input = typeof data === "object" && data !== null ? (data as Record<string, unknown>)[field] : undefined;
+    if (input === undefined || input === null) problem = "required";
+    // A form field given twice arrives as an array; in JSON an array is just not a string.
+    else if (Array.isArray(input) && target !== "json") problem = "repeated";
+    else return new FieldError(field, "not a string", `${field} must be a string`);
+  } else if (issue.code === "too_small") {
+    problem = Number(issue.minimum) <= 1 ? "required" : "too short";
+    limit = Number(issue.minimum);
+  } else if (issue.code === "too_big") {
+    problem = "too long";
+    limit = Number(issue.maximum);
+  }
+  return new FieldError(field, problem, issue.message, limit);
+}
+
+/**
+ * Every area's router. Its default hook turns any validation failure into a FieldError, which
+ * the one error handler answers (JSON for the API, the form again for the pages).
+ */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      // @hono/zod-validator passes the input as `data` on failures too; the type only declares it on success.
+      if (!result.success) throw fieldErrorOf(result.error, result.target, (result as { data?: unknown }).data);
+    },
+  });
+}
+
+export type AppOpenAPI = ReturnType<typeof createRouter>;
+
+/** A handler typed by its route's declaration (inputs from the schemas, outputs checked). */
+export type AppRouteHandler<R extends RouteConfig> = RouteHandler<R, AppEnv>;

@@ -1,0 +1,105 @@
+import { z } from "@hono/zod-openapi";
+import { emailProblem, isWellFormed, MAX_EMAIL_LENGTH, normaliseEmail } from "../auth/email";
+import { FieldError } from "./errors";
+
+/**
+ * Request fields as zod schemas: what validates a body is what /openapi.json documents. Each
+ * message names the field, in the contract's words; a failed check also carries its `problem`
+ * (and the bound it broke), so the pages can say the same thing to a person (see fieldErrorOf).
+ */
+
+/** bcrypt reads at most 72 bytes and silently ignores the rest, so longer passwords are refused. */
+export const MAX_PASSWORD_BYTES = 72;
+export const MAX_TOKEN_LENGTH = 256;
+
+/** One non-empty string of well-formed Unicode. A form field given twice arrives as an array. */
+function text(name: string) {
+  return z
+    .string({
+      error: (issue) =>
+        issue.input === undefined || issue.input === null
+          ? `${name} is required`
+          : Array.isArray(issue.input)
+            ? `${name} is given more than once`
+            : `${name} must be a string`,
+    })
+    .min(1, { error: `${name} is required` })
+    .refine(isWellFormed, { error: `${name} is not valid Unicode text`, params: { problem: "not text" } });
+}
+
+/** Stored and compared in one normal form (src/auth/email.ts): trimmed, NFC, lower-cased. */
+export function email(name = "email") {
+  return text(name)
+    .transform((value, ctx) => {
+      const address = normaliseEmail(value);
+      const problem = emailProblem(address);
+      if (problem === undefined) return address;
+      const [message, params] =
+        problem === "empty"
+          ? [`${name} is required`, { problem: "required" }]
+          : problem === "too long"
+            ? [`${name} is longer than ${MAX_EMAIL_LENGTH} characters`, { problem: "too long", limit: MAX_EMAIL_LENGTH }]
+            : [`${name} is not a valid email address`, { problem: "invalid email" }];
+      ctx.issues.push({ code: "custom", message, params, input: value });
+      return z.NEVER;
+    })
+    .openapi({
+      type: "string",
+      format: "email",
+      maxLength: MAX_EMAIL_LENGTH,
+      description: "Trimmed, normalised to Unicode NFC and lower-cased; invisible characters are refused.",
+      example: "bob@example.com",
+    });
+}
+
+const withinBcrypt = (name: string) =>
+  text(name).refine((value) => new TextEncoder().encode(value).byteLength <= MAX_PASSWORD_BYTES, {
+    error: `${name} is longer than ${MAX_PASSWORD_BYTES} bytes`,
+    params: { problem: "too long", limit: MAX_PASSWORD_BYTES },
+  });
+
+/** A password presented to log in: as given (not trimmed), within bcrypt's 72 bytes. */
+export function password(name = "password") {
+  return withinBcrypt(name).openapi({
+    description: `The password as typed (not trimmed); at most ${MAX_PASSWORD_BYTES} UTF-8 bytes.`,
+    example: "hunter2",
+  });
+}
+
+/**
+ * A password being set. Its minimum length is the deployment's PASSWORD_MIN_LENGTH, which a
+ * schema built once cannot know: handlers check it (checkNewPassword) and the served document
+ * shows it (the `x-password-min-length` marker is replaced with the setting, see docs routes).
+ */
+export function newPassword(name = "password") {
+  return withinBcrypt(name).openapi({
+    description: `The new password as typed (not trimmed): at least PASSWORD_MIN_LENGTH characters and at most ${MAX_PASSWORD_BYTES} UTF-8 bytes.`,
+    example: "correct-horse-battery",
+    "x-password-min-length": true,
+  });
+}
+
+/** Reset tokens are opaque: taken as given, bounded so nobody makes us hash megabytes. */
+export function token(name: string, description: string) {
+  return text(name)
+    .refine((value) => value.length <= MAX_TOKEN_LENGTH, {
+      error: `${name} is too long`,
+      params: { problem: "too long", limit: MAX_TOKEN_LENGTH },
+    })
+    .openapi({ maxLength: MAX_TOKEN_LENGTH, description, example: "6f1c2d4e-8a9b-4c3d-9e8f-0a1b2c3d4e5f" });
+}
+
+/** Every error answer of the JSON API. */
+export const ErrorSchema = z
+  .object({ message: z.string().openapi({ example: "email is required" }) })
+  .openapi("Error", { description: 'Every error of the JSON API: `{"message": "..."}`; a field error names the field.' });
+
+/** The session cookie, where a route reads it. */
+export const SessionCookie = z.object({
+  session_id: z.string().optional().openapi({ description: "The session id set by `POST /sessions` (HttpOnly)." }),
+});
+
+/** PASSWORD_MIN_LENGTH, which differs per deployment, so it is checked here and not in the schema. */
+export function checkNewPassword(value: string, minLength: number, name: string): void {
+  if ([...value].length < minLength) throw new FieldError(name, "too short", `${name} must be at least ${minLength} characters`, minLength);
+}

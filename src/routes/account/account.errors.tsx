@@ -1,0 +1,80 @@
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { InvalidResetToken } from "../../auth/errors";
+import type { AppEnv } from "../../http/context";
+import { failureOf, logUnexpected } from "../../http/errors";
+import { ForgotPage, LoginPage, ProblemPage, RegisterPage, ResetPage } from "../../views/account";
+import type { Layout } from "../../views/layout";
+import { pageMessage } from "../../views/messages";
+
+const minLength = (c: Context<AppEnv>) => c.var.config.passwordMinLength;
+
+/** What a failed form carried (the body is cached by Hono), to fill the form in again. */
+async function submitted(c: Context<AppEnv>): Promise<{ email: string; token: string }> {
+  try {
+    const form = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
+    return { email: (form.get("email") ?? "").slice(0, 254), token: (form.get("reset_token") ?? "").slice(0, 256) };
+  } catch {
+    return { email: "", token: "" };
+  }
+}
+
+type Refill = { error: string; email: string; token: string; tokenRefused: boolean };
+
+/** Which form a failed POST shows again, with the error and what can be kept of the input. */
+const formAfterFailure: Record<string, (c: Context<AppEnv>, refill: Refill) => ReturnType<typeof Layout>> = {
+  ["/account/register"]: (c, { error, email }) => <RegisterPage error={error} email={email} minLength={minLength(c)} />,
+  ["/account/login"]: (_, { error, email }) => <LoginPage error={error} email={email} />,
+  ["/account/forgot"]: (_, { error, email }) => <ForgotPage error={error} email={email} />,
+  // Keep a token that may still work (a too-short password, say); drop one that was refused.
+  ["/account/reset"]: (c, { error, email, token, tokenRefused }) => (
+    <ResetPage error={error} email={email} token={tokenRefused ? "" : token} minLength={minLength(c)} />
+  ),
+};
+
+/**
+ * The pages' error model: the same failures and statuses as the API, rendered for a person. A
+ * failed form post shows its form again with the message and what can be kept of the input;
+ * anything else (refused before page code ran, a missing page, an outage) gets a short page.
+ * The app's own error handler sends every failure under /account here.
+ */
+export async function pageFailure(error: unknown, c: Context<AppEnv>): Promise<Response> {
+  const failure = failureOf(error);
+  if (!failure) logUnexpected(error, c);
+  const status = failure?.status ?? 500;
+  const resetTokenMinutes = Math.round((c.var.config?.auth.resetTokenLifetimeSeconds ?? 3600) / 60);
+  const message = pageMessage(error, status, { resetTokenMinutes });
+  // Refusals from before the page's own code (CSRF, body size, settings) have no form to fill in again.
+  const formFailure = failure && (!(error instanceof HTTPException) || status === 400);
+  const form = c.req.method === "POST" && formFailure ? formAfterFailure[c.req.path] : undefined;
+  if (form) {
+    const refill = { error: message, ...(await submitted(c)), tokenRefused: error instanceof InvalidResetToken };
+    return c.html(form(c, refill), status, failure!.headers);
+  }
+  const title = status === 503 ? "Service unavailable" : status >= 500 ? "Something went wrong" : "Request refused";
+  return c.html(<ProblemPage title={title} message={message} />, status, failure?.headers ?? {});
+}
+
+/** Whether the request is for the pages (which answer in HTML), not the JSON API. */
+export function isPage(c: Context): boolean {
+  return c.req.path === "/account" || c.req.path.startsWith("/account/");
+}
+
+/** An HTML 404 for a path under /account that is not a page. */
+export function pageNotFound(c: Context<AppEnv>): Response | Promise<Response> {
+  return c.html(
+    <ProblemPage title="Page not found" message="There is no page at this address. Check the link, or start from the login page." />,
+    404,
+  );
+}
+
+/** An HTML 405 for a page asked with a method it does not take. */
+export function pageMethodNotAllowed(c: Context<AppEnv>, methods: string[]): Response | Promise<Response> {
+  return c.html(
+    <ProblemPage title="Request refused" message="This page cannot be used that way. Open it from a link or a form on this site." />,
+    405,
+    {
+      Allow: methods.join(", "),
+    },
+  );
+}

@@ -1,0 +1,18 @@
+import { createRouter } from "../../http/router";
+import { pageFailure } from "./account.errors";
+import * as handlers from "./account.handlers";
+import * as routes from "./account.routes";
+
+export const account = createRouter()
+  .openapi(routes.home, handlers.home)
+  .openapi(routes.registerForm, handlers.registerForm)
+  .openapi(routes.register, handlers.register)
+  .openapi(routes.loginForm, handlers.loginForm)
+  .openapi(routes.logIn, handlers.logIn)
+  .openapi(routes.profile, handlers.profile)
+  .openapi(routes.logOut, handlers.logOut)
+  .openapi(routes.forgotForm, handlers.forgotForm)
+  .openapi(routes.forgot, handlers.forgot)
+  .openapi(routes.resetForm, handlers.resetForm)
+  .openapi(routes.reset, handlers.reset)
+  .onError(pageFailure);

@@ -1,0 +1,35 @@
+import type { AppRouteHandler } from "../../http/router";
+import type { files as filesRoute, reference as referenceRoute } from "./docs.routes";
+
+/** The page around Swagger UI (its files are static assets under /docs/, see public/docs). */
+export const reference: AppRouteHandler<typeof referenceRoute> = (c) =>
+  c.html(
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>API reference · edge-auth</title>
+        <link rel="stylesheet" href="/docs/swagger-ui.css" />
+        <link rel="stylesheet" href="/docs/docs.css" />
+      </head>
+      <body>
+        <header class="docs">
+          <h1>edge-auth API reference</h1>
+          <p>
+            Try any route below: requests go to this service, with your browser's cookies. Machine-readable:{" "}
+            <a href="/openapi.json">/openapi.json</a> (OpenAPI 3.1). Pages for people: <a href="/account/login">log in</a>,{" "}
+            <a href="/account/register">create an account</a>.
+          </p>
+          <noscript>
+            <p>This reference needs JavaScript; the same description is in /openapi.json.</p>
+          </noscript>
+        </header>
+        <div id="swagger-ui"></div>
+        <script src="/docs/swagger-ui-bundle.js"></script>
+        <script src="/docs/init.js"></script>
+      </body>
+    </html>,
+    200,
+  );
+
+export const files: AppRouteHandler<typeof filesRoute> = (c) => c.env.ASSETS.fetch(c.req.raw);

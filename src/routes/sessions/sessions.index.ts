@@ -1,0 +1,5 @@
+import { createRouter } from "../../http/router";
+import * as handlers from "./sessions.handlers";
+import * as routes from "./sessions.routes";
+
+export const sessions = createRouter().openapi(routes.logIn, handlers.logIn).openapi(routes.logOut, handlers.logOut);

@@ -1,0 +1,19 @@
+import { NotLoggedIn } from "../../auth/errors";
+import { validBody } from "../../http/body";
+import { readSessionCookie } from "../../http/cookie";
+import type { AppRouteHandler } from "../../http/router";
+import { checkNewPassword } from "../../http/schemas";
+import type { profile as profileRoute, register as registerRoute } from "./users.routes";
+
+export const register: AppRouteHandler<typeof registerRoute> = async (c) => {
+  const { email, password } = validBody(c);
+  checkNewPassword(password, c.var.config.passwordMinLength, "password");
+  await c.var.auth.registerUser(email, password);
+  return c.json({ email, message: "user created" as const }, 200);
+};
+
+export const profile: AppRouteHandler<typeof profileRoute> = async (c) => {
+  const user = await c.var.auth.getUserFromSessionId(readSessionCookie(c));
+  if (!user) throw new NotLoggedIn("no live session");
+  return c.json({ email: user.email }, 200);
+};
