@@ -86,7 +86,8 @@ export function readConfig(settings: Settings): Config {
       sessionLifetimeSeconds: intVar(settings, "SESSION_LIFETIME_SECONDS", 30 * DAY, 60, 400 * DAY),
       sessionIdleTimeoutSeconds: intVar(settings, "SESSION_IDLE_TIMEOUT_SECONDS", 7 * DAY, 60, 400 * DAY),
       resetTokenLifetimeSeconds: intVar(settings, "RESET_TOKEN_LIFETIME_SECONDS", 3600, 60, 7 * DAY),
-      loginBackoffMaxSeconds: intVar(settings, "LOGIN_BACKOFF_MAX_SECONDS", 300, 0, DAY),
+      // At least 1: with 0 a failed login would never make the next one wait.
+      loginBackoffMaxSeconds: intVar(settings, "LOGIN_BACKOFF_MAX_SECONDS", 300, 1, DAY),
     },
     passwordMinLength: intVar(settings, "PASSWORD_MIN_LENGTH", 1, 1, 72),
     allowedOrigins: originsVar(settings, "ALLOWED_ORIGINS"),

@@ -15,6 +15,7 @@ describe("readConfig", () => {
     ["BCRYPT_COST", "3", "must be a whole number from 4 to 15"],
     ["SESSION_IDLE_TIMEOUT_SECONDS", "1e3", "must be a whole number from 60 to 34560000"],
     ["PASSWORD_MIN_LENGTH", "0", "must be a whole number from 1 to 72"],
+    ["LOGIN_BACKOFF_MAX_SECONDS", "0", "must be a whole number from 1 to 86400"],
     ["LOG_REQUESTS", "yes", 'must be "true" or "false"'],
     [
       "ALLOWED_ORIGINS",

@@ -30,7 +30,10 @@ export function localVars({ env, overrides = {}, devVars = true } = {}) {
   if (devVars) {
     for (const [name, binding] of Object.entries(unstable_getVarsForDev(wranglerToml, undefined, configured, env, true))) {
       if (binding.type !== "secret_text") continue;
-      [vars[name], sources[name]] = [String(binding.value), env ? `.dev.vars.${env} or .dev.vars` : ".dev.vars (or .env)"];
+      // wrangler reads these from .dev.vars(.<env>), else .env files, and the process environment
+      // when CLOUDFLARE_INCLUDE_PROCESS_ENV is true.
+      const where = process.env.CLOUDFLARE_INCLUDE_PROCESS_ENV === "true" ? ", .env or the environment" : " (or .env)";
+      [vars[name], sources[name]] = [String(binding.value), `${env ? `.dev.vars.${env}` : ".dev.vars"}${where}`];
     }
   }
   for (const [name, value] of Object.entries(overrides)) [vars[name], sources[name]] = [String(value), "--var"];

@@ -64,30 +64,31 @@ export class Auth {
    * (unknown email or wrong password, indistinguishable) or LoginThrottled while the throttle
    * this client falls under is backing off after consecutive failures. `deviceToken` is the
    * client's device cookie: a client that logged in to this account before has a throttle of its
-   * own, so failures from elsewhere cannot keep it out. Returns the device token to keep (the
-   * same one, or a new one for a client without). A new session replaces the user's previous one.
+   * own, so failures from elsewhere cannot keep it out. Returns the device token to keep (a new
+   * one on every login). A new session replaces the user's previous one.
    */
   async logIn(email: string, password: string, deviceToken?: string): Promise<{ user: User; sessionId: string; deviceToken: string }> {
     const now = this.now();
-    const device = deviceToken !== undefined && isToken(deviceToken) ? deviceToken : generateToken();
-    const deviceHash = await sha256Hex(device);
-    const claim = await this.db.claimLoginAttempt(email, deviceHash, now, this.options.loginBackoffMaxSeconds);
+    const presented = deviceToken !== undefined && isToken(deviceToken) ? await sha256Hex(deviceToken) : "";
+    const claim = await this.db.claimLoginAttempt(email, presented, now, this.options.loginBackoffMaxSeconds);
     const { user } = claim;
     if (user && !claim.claimed) {
       throw new LoginThrottled("login attempts paused after failures", Math.max(1, (claim.blockedUntil ?? now) - now));
     }
     const passwordMatches = await this.checkPassword(user, password);
     if (!user || !passwordMatches) {
-      await this.db.recordFailedLogin(email, now, this.options.loginBackoffMaxSeconds, claim.trusted ? deviceHash : undefined);
+      await this.db.recordFailedLogin(email, now, this.options.loginBackoffMaxSeconds, claim.trusted ? presented : undefined);
       throw new InvalidCredentials("bad credentials");
     }
     const sessionId = this.generateUuid();
+    // A new device token on every login: one planted in the browser or copied from it never lasts.
+    const device = generateToken();
     // A raised BCRYPT_COST reaches existing users as they log in.
     const rehash =
       bcrypt.getRounds(user.hashedPassword) < this.options.bcryptCost ? { hashedPassword: await this.hashPassword(password) } : {};
     const opened = await this.db.startSession(user.id, await this.newSessionFields(sessionId, now), rehash, user.hashedPassword, {
-      tokenHash: deviceHash,
-      trusted: claim.trusted,
+      tokenHash: await sha256Hex(device),
+      trustedHash: claim.trusted ? presented : undefined,
       now,
     });
     // The password changed (a reset) between the check and now: the old one no longer counts.

@@ -8,14 +8,17 @@
 export const MAX_EMAIL_LENGTH = 254;
 
 /**
- * Control, format (zero-width, bidi), private-use and surrogate code points, line and paragraph
- * separators, default-ignorables (soft hyphen, variation selectors...) and U+FFFD, which stands
- * for bytes that were not text.
+ * Control, format (zero-width, bidi), private-use, surrogate and unassigned code points,
+ * noncharacters, line and paragraph separators, default-ignorables (soft hyphen, variation
+ * selectors...), characters that render as blank or as a box (U+2800 Braille blank, U+FFFC,
+ * U+FFFD, which stands for bytes that were not text).
  */
-const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}\uFFFD]/u;
+const INVISIBLE =
+  /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Cn}\p{Zl}\p{Zp}\p{Noncharacter_Code_Point}\p{Default_Ignorable_Code_Point}\u2800\uFFFC\uFFFD]/u;
+/** A combining mark on a plain ASCII letter: `ex̣ample` looks like `example` but is not. */
+const MARK_ON_ASCII = /[\x21-\x7e]\p{M}/u;
 const SHAPE = /^[^\s@]+@[^\s@]+$/;
 const LONE_SURROGATE = /\p{Cs}/u;
-
 /** Whether a string is well-formed Unicode (no unpaired surrogate, which UTF-8 cannot carry). */
 export function isWellFormed(value: string): boolean {
   return !LONE_SURROGATE.test(value);
@@ -30,6 +33,9 @@ export function normaliseEmail(raw: string): string {
 export function emailProblem(email: string): "empty" | "too long" | "invalid" | undefined {
   if (email === "") return "empty";
   if (email.length > MAX_EMAIL_LENGTH) return "too long";
-  if (!isWellFormed(email) || INVISIBLE.test(email) || !SHAPE.test(email)) return "invalid";
+  if (!isWellFormed(email) || INVISIBLE.test(email) || MARK_ON_ASCII.test(email) || !SHAPE.test(email)) return "invalid";
+  // Compatibility forms (fullwidth ｂｏｂ, math bold 𝐛𝐨𝐛, the ligature ﬁ) look like other
+  // letters and have no place in an address: only text NFKC leaves as it is.
+  if (email.normalize("NFKC").toLowerCase() !== email) return "invalid";
   return undefined;
 }

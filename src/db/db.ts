@@ -18,6 +18,13 @@ const NO_LOGIN_BACKOFF = { failedLoginCount: 0, loginBlockedUntil: null } satisf
 
 /** A user keeps this many remembered login clients; the least recently used beyond go. */
 export const MAX_LOGIN_DEVICES_PER_USER = 20;
+/** A client is remembered for a year after its last successful login (the cookie's Max-Age). */
+export const TRUSTED_DEVICE_SECONDS = 365 * 24 * 60 * 60;
+/**
+ * Before any failure there is no wait to serialise a burst of attempts: at most this many are
+ * checked in one second per throttle (the rest get 429); once one fails, the backoff takes over.
+ */
+export const MAX_LOGIN_CHECKS_PER_SECOND = 10;
 
 /**
  * When the next login attempt may be checked, once one more failure is counted on top of
@@ -44,9 +51,11 @@ export interface LoginClaim {
 
 /** A remembered login client, as startSession records it. */
 export interface DeviceLogin {
+  /** The digest of the fresh token this client gets now (tokens are rotated on every login). */
   tokenHash: string;
-  /** Already known for this account: only its own backoff is reset, not the account's. */
-  trusted: boolean;
+  /** The digest of the token it presented, when that was already trusted for this account:
+   * its row is replaced, and only its own backoff reset, not the account's. */
+  trustedHash?: string;
   now: number;
 }
 
@@ -145,7 +154,7 @@ export class DB {
     this.checkChanges(changes);
     const sameHash = and(eq(users.id, userId), verifiedHash === undefined ? undefined : eq(users.hashedPassword, verifiedHash));
     // A login from a remembered client leaves the account's backoff (aimed at unknown clients) as it is.
-    const backoff = device?.trusted ? {} : NO_LOGIN_BACKOFF;
+    const backoff = device?.trustedHash !== undefined ? {} : NO_LOGIN_BACKOFF;
     const open = this.db
       .update(users)
       .set({ ...session, ...backoff, ...changes })
@@ -153,7 +162,9 @@ export class DB {
       .returning({ id: users.id });
     if (!device) return (await open).length > 0;
     // The device statements run first: `open` may re-hash, which would change what `sameHash` sees.
-    const [, , opened] = await this.db.batch([
+    const [, , , opened] = await this.db.batch([
+      // The token the client presented, if trusted, is spent: a planted or copied one never lasts.
+      this.db.delete(loginDevices).where(and(eq(loginDevices.userId, userId), eq(loginDevices.tokenHash, device.trustedHash ?? ""))),
       this.db
         .insert(loginDevices)
         .select(
@@ -163,15 +174,14 @@ export class DB {
               tokenHash: sql`${device.tokenHash}`.as("token_hash"),
               failedLoginCount: sql`0`.as("failed_login_count"),
               loginBlockedUntil: sql`NULL`.as("login_blocked_until"),
+              loginChecksAt: sql`NULL`.as("login_checks_at"),
+              loginChecks: sql`0`.as("login_checks"),
               lastLoginAt: sql`${device.now}`.as("last_login_at"),
             })
             .from(users)
             .where(sameHash),
         )
-        .onConflictDoUpdate({
-          target: [loginDevices.userId, loginDevices.tokenHash],
-          set: { failedLoginCount: 0, loginBlockedUntil: null, lastLoginAt: device.now },
-        }),
+        .onConflictDoNothing(),
       this.db
         .delete(loginDevices)
         .where(
@@ -201,28 +211,41 @@ export class DB {
    * tests it, so when a wait ends exactly one of a burst of attempts is checked; success clears it.
    */
   async claimLoginAttempt(email: string, deviceHash: string, now: number, maxWaitSeconds: number): Promise<LoginClaim> {
-    const notBlocked = (column: typeof users.loginBlockedUntil | typeof loginDevices.loginBlockedUntil) =>
-      or(isNull(column), lte(column, now));
+    type Throttle = typeof users | typeof loginDevices;
+    // May this attempt be checked now: no wait pending, and (before any failure) room in this second.
+    const mayCheck = (t: Throttle) =>
+      and(
+        or(isNull(t.loginBlockedUntil), lte(t.loginBlockedUntil, now)),
+        sql`(${t.failedLoginCount} >= 1 OR ${t.loginChecksAt} IS NOT ${now} OR ${t.loginChecks} < ${MAX_LOGIN_CHECKS_PER_SECOND})`,
+      );
+    // The claim: the wait this attempt's failure would set, and one more check in this second.
+    const claim = (t: Throttle) => ({
+      loginBlockedUntil: blockedUntilAfterFailure(t.failedLoginCount, now, maxWaitSeconds),
+      loginChecks: sql`CASE WHEN ${t.loginChecksAt} IS ${now} THEN ${t.loginChecks} + 1 ELSE 1 END`,
+      loginChecksAt: now,
+    });
+    const trustedSince = now - TRUSTED_DEVICE_SECONDS;
     const [deviceClaim, accountClaim, [row]] = await this.db.batch([
       this.db
         .update(loginDevices)
-        .set({ loginBlockedUntil: blockedUntilAfterFailure(loginDevices.failedLoginCount, now, maxWaitSeconds) })
+        .set(claim(loginDevices))
         .where(
           and(
             eq(loginDevices.userId, sql`(SELECT ${users.id} FROM ${users} WHERE ${users.email} = ${email})`),
             eq(loginDevices.tokenHash, deviceHash),
-            notBlocked(loginDevices.loginBlockedUntil),
+            gt(loginDevices.lastLoginAt, trustedSince),
+            mayCheck(loginDevices),
           ),
         )
         .returning({ userId: loginDevices.userId }),
       this.db
         .update(users)
-        .set({ loginBlockedUntil: blockedUntilAfterFailure(users.failedLoginCount, now, maxWaitSeconds) })
+        .set(claim(users))
         .where(
           and(
             eq(users.email, email),
-            notBlocked(users.loginBlockedUntil),
-            sql`NOT EXISTS (SELECT 1 FROM login_devices WHERE login_devices.user_id = users.id AND login_devices.token_hash = ${deviceHash})`,
+            mayCheck(users),
+            sql`NOT EXISTS (SELECT 1 FROM login_devices WHERE login_devices.user_id = users.id AND login_devices.token_hash = ${deviceHash} AND login_devices.last_login_at > ${trustedSince})`,
           ),
         )
         .returning({ id: users.id }),
@@ -235,17 +258,22 @@ export class DB {
           deviceBlockedUntil: sql<number | null>`${loginDevices.loginBlockedUntil}`.as("device_blocked_until"),
         })
         .from(users)
-        .leftJoin(loginDevices, and(eq(loginDevices.userId, users.id), eq(loginDevices.tokenHash, deviceHash)))
+        .leftJoin(
+          loginDevices,
+          and(eq(loginDevices.userId, users.id), eq(loginDevices.tokenHash, deviceHash), gt(loginDevices.lastLoginAt, trustedSince)),
+        )
         .where(eq(users.email, email))
         .limit(1),
     ]);
     if (!row) return { user: null, trusted: false, claimed: false, blockedUntil: null };
     const trusted = row.deviceUserId !== null;
+    const blockedUntil = trusted ? row.deviceBlockedUntil : row.user.loginBlockedUntil;
     return {
       user: row.user,
       trusted,
       claimed: (trusted ? deviceClaim : accountClaim).length > 0,
-      blockedUntil: trusted ? row.deviceBlockedUntil : row.user.loginBlockedUntil,
+      // Refused for the per-second cap rather than a wait: try again in a second.
+      blockedUntil: blockedUntil !== null && blockedUntil > now ? blockedUntil : now + 1,
     };
   }
 
@@ -327,13 +355,20 @@ export class DB {
    * Returns the user's id, or null when the token is unknown, expired or not `email`'s.
    */
   async spendResetToken(resetToken: string, now: number, hashedPassword: string, email?: string): Promise<number | null> {
-    const [row] = await this.db
-      .update(users)
-      .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...NO_SESSION, ...NO_LOGIN_BACKOFF })
-      .where(
-        and(eq(users.resetToken, resetToken), gt(users.resetTokenExpiresAt, now), email === undefined ? undefined : eq(users.email, email)),
-      )
-      .returning({ id: users.id });
+    const live = and(
+      eq(users.resetToken, resetToken),
+      gt(users.resetTokenExpiresAt, now),
+      email === undefined ? undefined : eq(users.email, email),
+    );
+    const [, [row]] = await this.db.batch([
+      // A reset means the password may have been known to someone else: no client stays trusted.
+      this.db.delete(loginDevices).where(eq(loginDevices.userId, sql`(SELECT ${users.id} FROM ${users} WHERE ${live})`)),
+      this.db
+        .update(users)
+        .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...NO_SESSION, ...NO_LOGIN_BACKOFF })
+        .where(live)
+        .returning({ id: users.id }),
+    ]);
     return row?.id ?? null;
   }
 

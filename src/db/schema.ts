@@ -21,6 +21,10 @@ export const users = sqliteTable(
     // Consecutive failed logins and the time before which no login attempt is checked.
     failedLoginCount: integer("failed_login_count", { mode: "number" }).notNull().default(0),
     loginBlockedUntil: integer("login_blocked_until", { mode: "number" }),
+    // Attempts checked in the second `loginChecksAt` (Unix seconds): before any failure there is
+    // no wait to serialise a burst, so at most MAX_LOGIN_CHECKS_PER_SECOND are checked a second.
+    loginChecksAt: integer("login_checks_at", { mode: "number" }),
+    loginChecks: integer("login_checks", { mode: "number" }).notNull().default(0),
     createdAt: integer("created_at", { mode: "number" })
       .notNull()
       .default(sql`(unixepoch())`),
@@ -52,6 +56,8 @@ export const loginDevices = sqliteTable(
     tokenHash: text("token_hash").notNull(),
     failedLoginCount: integer("failed_login_count", { mode: "number" }).notNull().default(0),
     loginBlockedUntil: integer("login_blocked_until", { mode: "number" }),
+    loginChecksAt: integer("login_checks_at", { mode: "number" }),
+    loginChecks: integer("login_checks", { mode: "number" }).notNull().default(0),
     lastLoginAt: integer("last_login_at", { mode: "number" }).notNull(),
   },
   // user_id first: the lookup is always (account, token), and deleting a user finds its rows.

@@ -9,7 +9,8 @@ import type { AppEnv } from "./context";
 export const requestLog = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     // Read before the settings are checked: a refused configuration is still logged per request.
-    if (c.env.LOG_REQUESTS === "false") return next();
+    // String(): wrangler.toml may hold the TOML boolean false as well as the string "false".
+    if (String(c.env.LOG_REQUESTS) === "false") return next();
     const started = Date.now();
     await next();
     console.log(

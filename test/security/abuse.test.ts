@@ -196,7 +196,9 @@ describe("remembered clients (device cookies) against lockout", () => {
     await expect(auth.logIn(email, "guess", attackersBrowser)).rejects.toThrow(LoginThrottled);
     // ...and the user's own browser gets in with the right password all the same.
     const { sessionId, deviceToken } = await auth.logIn(email, "right", usersBrowser);
-    expect(deviceToken).toBe(usersBrowser);
+    // Each login rotates the device token: the one just used no longer counts.
+    expect(deviceToken).not.toBe(usersBrowser);
+    await expect(auth.logIn(email, "right", usersBrowser)).rejects.toThrow(LoginThrottled);
     expect(await auth.getUserFromSessionId(sessionId)).not.toBeNull();
     // The user's success does not lift the backoff the attacker is under.
     await expect(auth.logIn(email, "guess")).rejects.toThrow(LoginThrottled);
@@ -232,9 +234,77 @@ describe("remembered clients (device cookies) against lockout", () => {
     expect(Number(stranger.headers.get("retry-after"))).toBeGreaterThanOrEqual(298);
     const user = await call("POST", "/sessions", { form: { email, password: "right" }, cookie: device });
     expect(user.status).toBe(200);
-    expect(deviceCookieOf(user)).toBe(device);
+    const rotated = deviceCookieOf(user);
+    expect(rotated).not.toBe(device);
     // The pages' login form uses the same device cookie.
-    const page = await call("POST", "/account/login", { form: { email, password: "right" }, cookie: device });
+    const page = await call("POST", "/account/login", { form: { email, password: "right" }, cookie: rotated });
     expect(page.status).toBe(303);
+  });
+});
+
+describe("device cookies cannot be planted, kept after a reset, or kept forever", () => {
+  async function blockedFor(email: string) {
+    await blockAccount(email, 20, "unixepoch() + 300");
+  }
+
+  it("a token planted in the victim's browser is never trusted: the login gives a fresh one", async () => {
+    const email = uniqueEmail();
+    await register(email, "right");
+    const planted = `device=${crypto.randomUUID()}`;
+    const login = await call("POST", "/sessions", { form: { email, password: "right" }, cookie: planted });
+    expect(deviceCookieOf(login)).not.toBe(planted);
+    await blockedFor(email);
+    // The attacker's copy of the planted token gets the account's backoff, like any stranger.
+    expect((await call("POST", "/sessions", { form: { email, password: "guess" }, cookie: planted })).status).toBe(429);
+    expect((await call("POST", "/sessions", { form: { email, password: "right" }, cookie: deviceCookieOf(login) })).status).toBe(200);
+  });
+
+  it("a password reset forgets every remembered client", async () => {
+    const email = uniqueEmail();
+    await register(email, "old");
+    const device = deviceCookieOf(await call("POST", "/sessions", { form: { email, password: "old" } }));
+    const asked = await call("POST", "/reset_password", { form: { email } });
+    const { reset_token } = (await asked.json()) as { reset_token: string };
+    expect((await call("PUT", "/reset_password", { form: { email, reset_token, new_password: "new" } })).status).toBe(200);
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM login_devices d JOIN users u ON u.id = d.user_id WHERE u.email = ?")
+      .bind(email)
+      .first<{ n: number }>();
+    expect(rows!.n).toBe(0);
+    await blockedFor(email);
+    expect((await call("POST", "/sessions", { form: { email, password: "new" }, cookie: device })).status).toBe(429);
+  });
+
+  it("a client not seen for a year is a stranger again", async () => {
+    const clock = { now: 1_900_000_000 };
+    const auth = makeAuth({ now: () => clock.now });
+    const email = uniqueEmail();
+    await auth.registerUser(email, "right");
+    const { deviceToken } = await auth.logIn(email, "right");
+    clock.now += 366 * 24 * 3600;
+    await blockAccount(email, 20, String(clock.now + 300));
+    await expect(auth.logIn(email, "right", deviceToken)).rejects.toThrow(LoginThrottled);
+  });
+});
+
+describe("a burst before any failure", () => {
+  it("gets at most 10 attempts a second checked; the rest get 429 with Retry-After", async () => {
+    const email = uniqueEmail();
+    await register(email, "right");
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => call("POST", "/sessions", { form: { email, password: `g-${i}` } })),
+    );
+    const checked = answers.filter((r) => r.status === 401).length;
+    expect(checked).toBeGreaterThanOrEqual(1);
+    expect(checked).toBeLessThanOrEqual(10);
+    expect(answers.filter((r) => r.status === 429)).toHaveLength(40 - checked);
+    for (const refused of answers.filter((r) => r.status === 429))
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+  });
+
+  it("still lets 10 concurrent logins with the right password in", async () => {
+    const email = uniqueEmail();
+    await register(email, "right");
+    const answers = await Promise.all(Array.from({ length: 10 }, () => call("POST", "/sessions", { form: { email, password: "right" } })));
+    expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
   });
 });

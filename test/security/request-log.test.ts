@@ -35,3 +35,13 @@ it("logs one JSON line per request with method, path, status, duration and reque
     log.mockRestore();
   }
 });
+
+it("LOG_REQUESTS = false as a TOML boolean turns the log off too", async () => {
+  const log = vi.spyOn(console, "log").mockImplementation(() => {});
+  try {
+    await call("GET", "/", { vars: { LOG_REQUESTS: false as unknown as string } });
+    expect(log).not.toHaveBeenCalled();
+  } finally {
+    log.mockRestore();
+  }
+});

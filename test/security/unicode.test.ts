@@ -25,6 +25,26 @@ describe("text that is not well-formed Unicode is refused, in every field", () =
     expect(rows!.n).toBe(0);
   });
 
+  it("percent-escapes and multipart parts that are not UTF-8 are a 400 too", async () => {
+    const form = await call("POST", "/users", {
+      body: `email=${uniqueEmail()}&password=%E9t%E9`,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(await status(form)).toEqual([400, JSON.stringify({ message: "body is not valid UTF-8" })]);
+    const boundary = "XyZ";
+    const bytes = new Uint8Array([
+      ...new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="email"\r\n\r\n${uniqueEmail()}\r\n`),
+      ...new TextEncoder().encode(`--${boundary}\r\nContent-Disposition: form-data; name="password"\r\n\r\nx`),
+      0xff,
+      ...new TextEncoder().encode(`y\r\n--${boundary}--\r\n`),
+    ]);
+    const multipart = await call("POST", "/users", {
+      body: bytes,
+      headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+    });
+    expect(await status(multipart)).toEqual([400, JSON.stringify({ message: "body is not valid UTF-8" })]);
+  });
+
   it("a body whose bytes are not UTF-8 is a 400, not text with U+FFFD in it", async () => {
     const bytes = new Uint8Array([
       ...new TextEncoder().encode('{"email":"a'),
@@ -37,6 +57,16 @@ describe("text that is not well-formed Unicode is refused, in every field", () =
 });
 
 describe("addresses that look the same are one account", () => {
+  it.each([
+    ["fullwidth letters", "\uff42\uff4f\uff42"],
+    ["mathematical bold letters", "\u{1d41b}\u{1d428}\u{1d41b}"],
+    ["the fi ligature", "\ufb01"],
+    ["a combining mark on an ASCII letter", "ex\u0323ample"],
+  ])("%s, which look like other letters, are refused", async (_, local) => {
+    const response = await call("POST", "/users", { form: { email: `${local}-${crypto.randomUUID()}@example.com`, password: "pw" } });
+    expect(await status(response)).toEqual([400, JSON.stringify({ message: "email is not a valid email address" })]);
+  });
+
   it("composed and decomposed é, in any case, are the same address (NFC before lower-casing)", async () => {
     const local = uniqueEmail().split("@")[0];
     const composed = `${local}-\u00e9@example.com`;
@@ -57,6 +87,10 @@ describe("addresses that look the same are one account", () => {
     ["left-to-right mark", "\u200e"],
     ["soft hyphen", "\u00ad"],
     ["replacement character", "\ufffd"],
+    ["Braille blank", "\u2800"],
+    ["object replacement character", "\ufffc"],
+    ["unassigned code point", "\u0378"],
+    ["noncharacter", "\ufdd0"],
   ])("an invisible %s inside an email is refused", async (_, ch) => {
     const response = await call("POST", "/users", { form: { email: `bob${ch}-${crypto.randomUUID()}@example.com`, password: "pw" } });
     expect(await status(response)).toEqual([400, JSON.stringify({ message: "email is not a valid email address" })]);
