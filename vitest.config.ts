@@ -21,7 +21,7 @@ export default defineConfig(async () => {
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
                 // An empty database on which a test replays the migration history step by step.
-                d1Databases: { UPGRADE_DB: "upgrade-test" },
+                d1Databases: { UPGRADE_DB: "upgrade-test", UPGRADE_SESSIONS_DB: "upgrade-sessions-test" },
                 bindings: {
                   ...defaults,
                   TEST_MIGRATIONS: migrations,

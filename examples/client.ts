@@ -8,7 +8,7 @@
  * elsewhere pass it along yourself, as logIn and whoAmI below do.
  */
 import { hc } from "hono/client";
-import type { AppType } from "../src/index";
+import type { AppType } from "../src/app";
 
 export function edgeAuthClient(baseUrl: string, fetch?: typeof globalThis.fetch) {
   return hc<AppType>(baseUrl, { fetch });

@@ -88,6 +88,8 @@ export function readConfig(settings: Settings): Config {
       resetTokenLifetimeSeconds: intVar(settings, "RESET_TOKEN_LIFETIME_SECONDS", 3600, 60, 7 * DAY),
       // At least 1: with 0 a failed login would never make the next one wait.
       loginBackoffMaxSeconds: intVar(settings, "LOGIN_BACKOFF_MAX_SECONDS", 300, 1, DAY),
+      // 1 reproduces the seed's one session per user (a login ends the previous one).
+      maxSessionsPerUser: intVar(settings, "MAX_SESSIONS_PER_USER", 10, 1, 100),
     },
     passwordMinLength: intVar(settings, "PASSWORD_MIN_LENGTH", 1, 1, 72),
     allowedOrigins: originsVar(settings, "ALLOWED_ORIGINS"),

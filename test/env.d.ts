@@ -5,6 +5,7 @@ declare global {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
       UPGRADE_DB: D1Database;
+      UPGRADE_SESSIONS_DB: D1Database;
     }
   }
 }

@@ -1,10 +1,11 @@
 import { drizzle } from "drizzle-orm/d1";
 import { createExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import app from "../src/index";
+import { app } from "../src/app";
 import { Auth, type AuthOptions } from "../src/auth/auth";
 import { readConfig } from "../src/config";
 import { DB } from "../src/db/db";
+import { sha256Hex } from "../src/auth/tokens";
 
 let counter = 0;
 
@@ -86,4 +87,21 @@ export async function loggedIn(email = uniqueEmail(), password = "pw"): Promise<
   const id = sessionCookieOf(response);
   if (response.status !== 200 || !id) throw new Error(`login failed: ${response.status}`);
   return { email, cookie: `session_id=${id}` };
+}
+
+/** The sessions row of a cookie's secret (SQL column names), or null. */
+export async function sessionRow(secret: string): Promise<Record<string, unknown> | null> {
+  return env.DB.prepare("SELECT * FROM sessions WHERE secret_hash = ?")
+    .bind(await sha256Hex(secret))
+    .first<Record<string, unknown>>();
+}
+
+/** The secret of a `session_id=...` cookie header. */
+export function secretOf(cookie: string): string {
+  return cookie.replace(/^session_id=/, "");
+}
+
+/** Runs SQL on the sessions of the user with `email` (move deadlines, say). */
+export async function updateSessionsOf(email: string, set: string): Promise<void> {
+  await env.DB.prepare(`UPDATE sessions SET ${set} WHERE user_id = (SELECT id FROM users WHERE email = ?)`).bind(email).run();
 }

@@ -5,7 +5,7 @@ import { readConfig } from "../src/config";
 import { DB } from "../src/db/db";
 import { describe, expect, it } from "vitest";
 import { countingD1 } from "./d1-counter";
-import { type CallOptions, call, loggedIn, register, uniqueEmail } from "./helpers";
+import { type CallOptions, call, loggedIn, register, uniqueEmail, updateSessionsOf } from "./helpers";
 
 /** Calls the app with a counting D1 and returns the response and the number of round trips. */
 async function counted(method: string, path: string, options: CallOptions = {}) {
@@ -50,11 +50,11 @@ describe("D1 round trips per request", () => {
     expect(await counted("GET", "/profile", { cookie: "session_id=unknown" })).toMatchObject({ status: 403, roundTrips: 1 });
     expect(await counted("GET", "/profile")).toMatchObject({ status: 403, roundTrips: 0 });
 
-    await env.DB.prepare("UPDATE users SET session_idle_expires_at = session_idle_expires_at - 7200 WHERE email = ?").bind(email).run();
+    await updateSessionsOf(email, "idle_expires_at = idle_expires_at - 7200");
     expect(await counted("GET", "/profile", { cookie })).toMatchObject({ status: 200, roundTrips: 2 });
     expect(await counted("GET", "/profile", { cookie })).toMatchObject({ status: 200, roundTrips: 1 });
 
-    await env.DB.prepare("UPDATE users SET session_expires_at = 1 WHERE email = ?").bind(email).run();
+    await updateSessionsOf(email, "expires_at = 1");
     expect(await counted("GET", "/profile", { cookie })).toMatchObject({ status: 403, roundTrips: 2 });
   });
 
@@ -86,50 +86,115 @@ describe("D1 round trips per request", () => {
   });
 });
 
-describe("every statement the app sends uses an index", () => {
-  it("EXPLAIN QUERY PLAN of each lookup shows an index search, never a scan of users or login_devices", async () => {
-    const email = uniqueEmail();
-    const trace = [
-      await counted("POST", "/users", { form: { email, password: "pw" } }),
-      await counted("POST", "/sessions", { form: { email, password: "bad" } }),
-      await counted("POST", "/sessions", { form: { email, password: "pw" } }),
-    ];
-    const { cookie } = await loggedIn(email, "pw");
-    trace.push(await counted("GET", "/profile", { cookie }), await counted("DELETE", "/sessions", { cookie }));
-    const reset_token = await resetToken(email);
-    trace.push(
-      await counted("POST", "/reset_password", { form: { email } }),
-      await counted("PUT", "/reset_password", { form: { email, reset_token, new_password: "n" } }),
-    );
+describe("the new routes' budgets", () => {
+  it("GET /profile/sessions costs 2: the session, then the list", async () => {
+    const { cookie } = await loggedIn();
+    expect(await counted("GET", "/profile/sessions", { cookie })).toMatchObject({ status: 200, roundTrips: 2 });
+    expect(await counted("GET", "/profile/sessions")).toMatchObject({ status: 403, roundTrips: 0 });
+  });
 
-    const statements = trace.flatMap((t) => t.statements).filter((s) => !/^insert/i.test(s.sql));
-    expect(statements.length).toBeGreaterThanOrEqual(8);
+  it("ending one, the others or all sessions costs 2", async () => {
+    const { email, cookie } = await loggedIn();
+    const other = await loggedIn(email);
+    const list = (await (await call("GET", "/profile/sessions", { cookie })).json()) as { sessions: { id: string; current: boolean }[] };
+    const otherId = list.sessions.find((s) => !s.current)!.id;
+    expect(await counted("DELETE", `/profile/sessions/${otherId}`, { cookie })).toMatchObject({ status: 200, roundTrips: 2 });
+    expect(await counted("DELETE", `/profile/sessions/${otherId}`, { cookie })).toMatchObject({ status: 404, roundTrips: 2 });
+    expect(await counted("POST", "/profile/sessions/end-others", { cookie })).toMatchObject({ status: 200, roundTrips: 2 });
+    expect(await counted("POST", "/profile/sessions/end-all", { cookie })).toMatchObject({ status: 200, roundTrips: 2 });
+    expect(other.cookie).toBeTruthy();
+  });
+
+  it("changing the password and deleting the account cost 3: the session, the claim, the change", async () => {
+    const { cookie } = await loggedIn(uniqueEmail(), "old");
+    const form = { current_password: "old", new_password: "new" };
+    // A wrong current password: the session, the claim, the failure counted.
+    expect(await counted("PUT", "/profile/password", { cookie, form: { ...form, current_password: "wrong" } })).toMatchObject({
+      status: 401,
+      roundTrips: 3,
+    });
+    const { cookie: fresh } = await loggedIn(uniqueEmail(), "old");
+    expect(await counted("PUT", "/profile/password", { cookie: fresh, form })).toMatchObject({ status: 200, roundTrips: 3 });
+    const { cookie: doomed } = await loggedIn(uniqueEmail(), "pw");
+    expect(await counted("POST", "/profile/delete", { cookie: doomed, form: { password: "pw" } })).toMatchObject({
+      status: 200,
+      roundTrips: 3,
+    });
+  });
+
+  it("the daily clean-up costs 1 a round", async () => {
+    const d1 = countingD1(env.DB);
+    const auth = new Auth(new DB(drizzle(d1.db)), readConfig(env).auth);
+    await auth.cleanUp(500, 3);
+    expect(d1.roundTrips).toBeGreaterThanOrEqual(1);
+    expect(d1.roundTrips).toBeLessThanOrEqual(3);
+  });
+});
+
+describe("every statement the app sends uses an index", () => {
+  it("EXPLAIN QUERY PLAN of every statement of every route and of the clean-up: index searches, never a scan", async () => {
+    const trace: { statements: { sql: string; params: unknown[] }[] }[] = [];
+    const run = async (method: string, path: string, options: CallOptions = {}) => {
+      const result = await counted(method, path, options);
+      trace.push(result);
+      return result;
+    };
+    const email = uniqueEmail();
+    await run("POST", "/users", { form: { email, password: "pw" } });
+    await run("POST", "/sessions", { form: { email, password: "bad" } });
+    await run("POST", "/sessions", { form: { email, password: "pw" } });
+    const { cookie } = await loggedIn(email, "pw");
+    const second = await loggedIn(email, "pw");
+    await run("GET", "/profile", { cookie });
+    await updateSessionsOf(email, "idle_expires_at = idle_expires_at - 7200");
+    await run("GET", "/profile", { cookie });
+    const list = (await (await call("GET", "/profile/sessions", { cookie })).json()) as { sessions: { id: string; current: boolean }[] };
+    await run("GET", "/profile/sessions", { cookie });
+    await run("DELETE", `/profile/sessions/${list.sessions.find((s) => !s.current)!.id}`, { cookie });
+    await run("POST", "/profile/sessions/end-others", { cookie });
+    await run("PUT", "/profile/password", { cookie, form: { current_password: "pw", new_password: "pw2" } });
+    await run("DELETE", "/sessions", { cookie: second.cookie });
+    const reset_token = await resetToken(email);
+    await run("POST", "/reset_password", { form: { email } });
+    await run("PUT", "/reset_password", { form: { email, reset_token, new_password: "n" } });
+    const doomed = await loggedIn();
+    await run("POST", "/profile/delete", { cookie: doomed.cookie, form: { password: "pw" } });
+    await run("POST", "/profile/sessions/end-all", { cookie: (await loggedIn()).cookie });
+    // An expired session is deleted on sight.
+    const expired = await loggedIn();
+    await updateSessionsOf(expired.email, "expires_at = 1");
+    await run("GET", "/profile", { cookie: expired.cookie });
+
+    // The clean-up, and a reset through Auth without the email (the token's own index).
+    const d1 = countingD1(env.DB);
+    const auth = new Auth(new DB(drizzle(d1.db)), readConfig(env).auth);
+    await auth.cleanUp(50, 1);
+    await auth.updatePassword(await resetToken((await loggedIn()).email), "again");
+    trace.push(d1);
+
+    const statements = trace.flatMap((t) => t.statements).filter((s) => !/^insert into "users"/i.test(s.sql));
+    expect(statements.length).toBeGreaterThanOrEqual(30);
     const seenIndexes = new Set<string>();
     for (const { sql, params } of statements) {
       const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
         .bind(...params)
         .all<{ detail: string }>();
       const details = plan.results.map((row) => row.detail).join(" | ");
-      expect(details, sql).not.toMatch(/\bSCAN (users|login_devices)\b/);
-      expect(details, sql).toMatch(/SEARCH (users|login_devices) USING (INDEX|INTEGER PRIMARY KEY|PRIMARY KEY)/);
-      for (const match of details.matchAll(/USING INDEX (\w+)/g)) seenIndexes.add(match[1]!);
-    }
-    // The HTTP route narrows a reset by email too (the unique index wins there), so the token's
-    // own index is exercised through Auth, as a caller without the email would use it.
-    const d1 = countingD1(env.DB);
-    const auth = new Auth(new DB(drizzle(d1.db)), readConfig(env).auth);
-    await auth.updatePassword(await resetToken(email), "again");
-    for (const { sql, params } of d1.statements) {
-      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .bind(...params)
-        .all<{ detail: string }>();
-      for (const row of plan.results) for (const match of row.detail.matchAll(/USING INDEX (\w+)/g)) seenIndexes.add(match[1]!);
+      expect(details, sql).not.toMatch(/\bSCAN (users|sessions|login_devices)\b/);
+      expect(details, sql).toMatch(/SEARCH (users|sessions|login_devices) USING/);
+      for (const match of details.matchAll(/USING (?:COVERING )?INDEX (\w+)/g)) seenIndexes.add(match[1]!);
     }
     expect([...seenIndexes].sort()).toEqual([
+      "login_devices_last_login_at_idx",
+      "sessions_expires_at_idx",
+      "sessions_idle_expires_at_idx",
+      "sessions_secret_hash_unique",
+      "sessions_user_id_last_used_at_idx",
       "sqlite_autoindex_login_devices_1",
+      "sqlite_autoindex_sessions_1",
       "users_email_unique",
+      "users_reset_token_expires_at_idx",
       "users_reset_token_idx",
-      "users_session_id_idx",
     ]);
   });
 });

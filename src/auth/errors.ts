@@ -2,28 +2,8 @@
  * Domain errors. Inner layers throw these; src/http/errors.ts is the one place that turns them
  * into HTTP statuses. Names follow the Flask/SQLAlchemy original so readers of it find them.
  */
-export class DomainError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
-/** No row matched a lookup (SQLAlchemy's NoResultFound). */
-export class NoResultFound extends DomainError {}
-
-/** A lookup named no column, an unknown column, or a value that cannot be matched. */
-export class InvalidRequestError extends DomainError {}
-
-/** An update named a column that users does not have (Python's ValueError in the original). */
-export class UnknownColumnError extends DomainError {}
-
-/** Registration of an email that already has an account. */
-export class UserAlreadyExists extends DomainError {
-  constructor(readonly email: string) {
-    super(`User ${email} already exists`);
-  }
-}
+export { DomainError, InvalidRequestError, NoResultFound, UnknownColumnError, UserAlreadyExists } from "../db/errors";
+import { DomainError } from "../db/errors";
 
 /** A password reset was asked for an email that has no account. */
 export class UnknownEmail extends DomainError {}
@@ -36,6 +16,9 @@ export class InvalidCredentials extends DomainError {}
 
 /** No session cookie, or one that names no live session. */
 export class NotLoggedIn extends DomainError {}
+
+/** A session id that is not one of the user's live sessions (another user's looks the same). */
+export class NoSuchSession extends DomainError {}
 
 /** Too many attempts: the client may try again after `retryAfterSeconds`. */
 export class TooManyAttempts extends DomainError {

@@ -8,6 +8,11 @@ export function generateToken(): string {
   return crypto.randomUUID();
 }
 
+/** A public identifier (a session's name in lists): 128 random bits in hex, no secret. */
+export function randomId(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 const TOKEN_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
 /** Whether a value a client sent has the shape of a token we issue (anything else is ignored). */

@@ -1,42 +1,28 @@
-import { and, desc, eq, getTableColumns, gt, is, isNull, lte, notInArray, or, Placeholder, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, is, lte, ne, notInArray, Placeholder, type SQL, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
-import { InvalidRequestError, NoResultFound, UnknownColumnError, UserAlreadyExists } from "../auth/errors";
-import { loginDevices, users, type User } from "./schema";
+import { InvalidRequestError, NoResultFound, UnknownColumnError, UserAlreadyExists } from "./errors";
+import {
+  claimStatements,
+  type DeviceLogin,
+  NO_LOGIN_BACKOFF,
+  recordFailureStatement,
+  rememberDeviceStatements,
+  TRUSTED_DEVICE_SECONDS,
+} from "./logins";
+import { loginDevices, type Session, sessions, type User, users } from "./schema";
+
+export type { DeviceLogin } from "./logins";
+export { MAX_LOGIN_CHECKS_PER_SECOND, MAX_LOGIN_DEVICES_PER_USER, TRUSTED_DEVICE_SECONDS } from "./logins";
 
 export type UserColumn = keyof User;
 export type UserFilters = Partial<User>;
 export type UserChanges = Partial<Omit<User, "id">>;
-
-/** Everything a live session is: the digest of its token and its two deadlines. */
-export type SessionFields = Pick<User, "sessionId" | "sessionExpiresAt" | "sessionIdleExpiresAt">;
+/** A session row as it is inserted. */
+export type NewSession = Omit<Session, "userId">;
 
 const userColumns = getTableColumns(users);
-
-const NO_SESSION = { sessionId: null, sessionExpiresAt: null, sessionIdleExpiresAt: null } satisfies SessionFields;
-const NO_LOGIN_BACKOFF = { failedLoginCount: 0, loginBlockedUntil: null } satisfies UserChanges;
-
-/** A user keeps this many remembered login clients; the least recently used beyond go. */
-export const MAX_LOGIN_DEVICES_PER_USER = 20;
-/** A client is remembered for a year after its last successful login (the cookie's Max-Age). */
-export const TRUSTED_DEVICE_SECONDS = 365 * 24 * 60 * 60;
-/**
- * Before any failure there is no wait to serialise a burst of attempts: at most this many are
- * checked in one second per throttle (the rest get 429); once one fails, the backoff takes over.
- */
-export const MAX_LOGIN_CHECKS_PER_SECOND = 10;
-
-/**
- * When the next login attempt may be checked, once one more failure is counted on top of
- * `failures`: after the n-th consecutive failure, 0, 1, 2, 4 ... seconds, capped at `maxWait`.
- */
-function blockedUntilAfterFailure(
-  failures: typeof users.failedLoginCount | typeof loginDevices.failedLoginCount,
-  now: number,
-  maxWait: number,
-): SQL {
-  return sql`CASE WHEN ${failures} < 1 THEN NULL ELSE ${now} + min(${maxWait}, 1 << min(${failures} - 1, 30)) END`;
-}
+const sessionColumns = getTableColumns(sessions);
 
 /** What the first round trip of a login learned: the user, and whether this attempt may be checked. */
 export interface LoginClaim {
@@ -49,32 +35,24 @@ export interface LoginClaim {
   blockedUntil: number | null;
 }
 
-/** A remembered login client, as startSession records it. */
-export interface DeviceLogin {
-  /** The digest of the fresh token this client gets now (tokens are rotated on every login). */
-  tokenHash: string;
-  /** The digest of the token it presented, when that was already trusted for this account:
-   * its row is replaced, and only its own backoff reset, not the account's. */
-  trustedHash?: string;
-  now: number;
-}
-
 /**
- * findUserBy's SQL text, built by Drizzle once per set of filter columns and kept for the life
- * of the isolate. Only text is cached (no client, no binding): building the query is about a
- * sixth of a GET /profile's CPU time in workerd, and these lookups are the hot path.
+ * SQL text built by Drizzle once and kept for the life of the isolate. Only text is cached (no
+ * client, no binding): building a query is about a sixth of a GET /profile's CPU time in
+ * workerd, and these lookups are the hot path.
  */
 const lookups = new Map<string, { sql: string; params: unknown[] }>();
 
-function lookupFor(columns: UserColumn[]): { sql: string; params: unknown[] } {
-  const key = columns.join(",");
+function cached(key: string, build: () => { sql: string; params: unknown[] }) {
   let query = lookups.get(key);
   if (query === undefined) {
-    const where = and(...columns.map((column) => eq(userColumns[column], sql.placeholder(column))));
-    query = new QueryBuilder().select().from(users).where(where).limit(1).toSQL();
+    query = build();
     lookups.set(key, query);
   }
   return query;
+}
+
+function bindPlaceholders(params: unknown[], values: Record<string, unknown>): unknown[] {
+  return params.map((param) => (is(param, Placeholder) ? values[param.name] : param));
 }
 
 /** A row as D1 returns it (SQL column names) to the schema's User (TypeScript names). */
@@ -82,6 +60,13 @@ function toUser(row: Record<string, unknown>): User {
   const user: Record<string, unknown> = {};
   for (const [key, column] of Object.entries(userColumns)) user[key] = row[column.name] ?? null;
   return user as User;
+}
+
+/** The session half of a session lookup's row, whose columns carry an `s_` prefix. */
+function toSession(row: Record<string, unknown>): Session {
+  const session: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(sessionColumns)) session[key] = row[`s_${column.name}`] ?? null;
+  return session as Session;
 }
 
 function isUserColumn(key: string): key is UserColumn {
@@ -97,10 +82,9 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * Data access for users. Only column names from the Drizzle schema ever reach SQL: every key a
- * caller passes is checked against that whitelist first.
- *
- * Besides the generic find/update, the methods below each do one job in one statement, because
+ * Data access. Only column names from the Drizzle schema ever reach SQL: every key a caller
+ * passes is checked against that whitelist first. Besides the generic find/update of the seed,
+ * each method does one job in one round trip (one statement, or one atomic batch), because
  * every D1 query from a Worker is a network round trip.
  */
 export class DB {
@@ -119,11 +103,18 @@ export class DB {
 
   /** The first user matching every given column. */
   async findUserBy(filters: UserFilters): Promise<User> {
-    const query = lookupFor(this.checkFilters(filters));
-    const params = query.params.map((param) => (is(param, Placeholder) ? filters[param.name as UserColumn] : param));
+    const columns = this.checkFilters(filters);
+    const query = cached(`user:${columns.join(",")}`, () =>
+      new QueryBuilder()
+        .select()
+        .from(users)
+        .where(and(...columns.map((column) => eq(userColumns[column], sql.placeholder(column)))))
+        .limit(1)
+        .toSQL(),
+    );
     const row = await this.db.$client
       .prepare(query.sql)
-      .bind(...params)
+      .bind(...bindPlaceholders(query.params, filters))
       .first<Record<string, unknown>>();
     if (!row) throw new NoResultFound("No user matches the given filters");
     return toUser(row);
@@ -137,16 +128,42 @@ export class DB {
     await this.db.update(users).set(changes).where(eq(users.id, user.id));
   }
 
+  // --- Sessions -----------------------------------------------------------------------------
+
+  /** The session with this secret digest and its user, in one query (the digest's index). */
+  async findSession(secretHash: string): Promise<{ user: User; session: Session } | null> {
+    const query = cached("session", () =>
+      new QueryBuilder()
+        .select({
+          ...userColumns,
+          // Prefixed: D1 returns rows keyed by column name, and both tables have id and created_at.
+          ...Object.fromEntries(Object.values(sessionColumns).map((column) => [`s_${column.name}`, sql`${column}`.as(`s_${column.name}`)])),
+        })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(eq(sessions.secretHash, sql.placeholder("secretHash")))
+        .limit(1)
+        .toSQL(),
+    );
+    const row = await this.db.$client
+      .prepare(query.sql)
+      .bind(...bindPlaceholders(query.params, { secretHash }))
+      .first<Record<string, unknown>>();
+    return row ? { user: toUser(row), session: toSession(row) } : null;
+  }
+
   /**
    * Opens a session after a good password, ending the backoff of the throttle the attempt used
-   * (and maybe re-hashing). With `verifiedHash`, only while the stored hash is still the one the
-   * password was checked against: a login racing a password reset must not reopen a session or
-   * undo the new password. With `device`, the client is remembered for the account (its own
-   * backoff reset) in the same batch. Returns false when the hash check failed.
+   * (and maybe re-hashing), and keeps the user's `maxSessions` most recently used sessions, all
+   * in one batch. With `verifiedHash`, only while the stored hash is still the one the password
+   * was checked against: a login racing a password reset must not open a session or undo the
+   * new password. With `device`, the client is remembered for the account. Returns false when
+   * the hash check failed.
    */
   async startSession(
     userId: number,
-    session: SessionFields,
+    session: NewSession,
+    maxSessions: number,
     changes: Pick<UserChanges, "hashedPassword"> = {},
     verifiedHash?: string,
     device?: DeviceLogin,
@@ -155,53 +172,72 @@ export class DB {
     const sameHash = and(eq(users.id, userId), verifiedHash === undefined ? undefined : eq(users.hashedPassword, verifiedHash));
     // A login from a remembered client leaves the account's backoff (aimed at unknown clients) as it is.
     const backoff = device?.trustedHash !== undefined ? {} : NO_LOGIN_BACKOFF;
-    const open = this.db
-      .update(users)
-      .set({ ...session, ...backoff, ...changes })
-      .where(sameHash)
-      .returning({ id: users.id });
-    if (!device) return (await open).length > 0;
-    // The device statements run first: `open` may re-hash, which would change what `sameHash` sees.
-    const [, , , opened] = await this.db.batch([
-      // The token the client presented, if trusted, is spent: a planted or copied one never lasts.
-      this.db.delete(loginDevices).where(and(eq(loginDevices.userId, userId), eq(loginDevices.tokenHash, device.trustedHash ?? ""))),
-      this.db
-        .insert(loginDevices)
-        .select(
-          this.db
-            .select({
-              userId: users.id,
-              tokenHash: sql`${device.tokenHash}`.as("token_hash"),
-              failedLoginCount: sql`0`.as("failed_login_count"),
-              loginBlockedUntil: sql`NULL`.as("login_blocked_until"),
-              loginChecksAt: sql`NULL`.as("login_checks_at"),
-              loginChecks: sql`0`.as("login_checks"),
-              lastLoginAt: sql`${device.now}`.as("last_login_at"),
-            })
-            .from(users)
-            .where(sameHash),
-        )
-        .onConflictDoNothing(),
-      this.db
-        .delete(loginDevices)
-        .where(
-          and(
-            eq(loginDevices.userId, userId),
-            notInArray(
-              loginDevices.tokenHash,
-              this.db
-                .select({ tokenHash: loginDevices.tokenHash })
-                .from(loginDevices)
-                .where(eq(loginDevices.userId, userId))
-                .orderBy(desc(loginDevices.lastLoginAt))
-                .limit(MAX_LOGIN_DEVICES_PER_USER),
-            ),
-          ),
-        ),
-      open,
+    const userChanges = { ...backoff, ...changes };
+    const [opened] = await this.db.batch([
+      this.insertSession(userId, session, sameHash),
+      this.capSessions(userId, maxSessions),
+      ...(device ? rememberDeviceStatements(this.db, userId, sameHash, device) : []),
+      // Last: it may re-hash, which would change what `sameHash` sees. (Nothing to change for a
+      // remembered client's login without a re-hash.)
+      ...(Object.keys(userChanges).length > 0 ? [this.db.update(users).set(userChanges).where(sameHash)] : []),
     ]);
     return opened.length > 0;
   }
+
+  /** Moves a session's idle deadline and last use (at most once per refresh step). */
+  async touchSession(sessionId: string, idleExpiresAt: number, lastUsedAt: number): Promise<void> {
+    await this.db.update(sessions).set({ idleExpiresAt, lastUsedAt }).where(eq(sessions.id, sessionId));
+  }
+
+  /** Deletes one session by its public id (an expired one, say). */
+  async deleteSession(sessionId: string): Promise<void> {
+    await this.db.delete(sessions).where(eq(sessions.id, sessionId));
+  }
+
+  /**
+   * Ends the session with this digest whatever its state, in one round trip (a batch); returns
+   * the user's id when the session was still live at `now`, else null. (The first statement's
+   * WHERE decides liveness; the second removes an expired row too.)
+   */
+  async endSession(secretHash: string, now: number): Promise<number | null> {
+    const [endedLive] = await this.db.batch([
+      this.db
+        .delete(sessions)
+        .where(and(eq(sessions.secretHash, secretHash), gt(sessions.expiresAt, now), gt(sessions.idleExpiresAt, now)))
+        .returning({ userId: sessions.userId }),
+      this.db.delete(sessions).where(eq(sessions.secretHash, secretHash)),
+    ]);
+    return endedLive[0]?.userId ?? null;
+  }
+
+  /** The user's live sessions, most recently used first. */
+  async listSessions(userId: number, now: number): Promise<Session[]> {
+    return this.db
+      .select()
+      .from(sessions)
+      .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now), gt(sessions.idleExpiresAt, now)))
+      .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt));
+  }
+
+  /** Ends one of the user's sessions by public id; false when the user has no such session. */
+  async endSessionById(userId: number, sessionId: string): Promise<boolean> {
+    const ended = await this.db
+      .delete(sessions)
+      .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
+      .returning({ id: sessions.id });
+    return ended.length > 0;
+  }
+
+  /** Ends every session of the user, or every one but `except`; returns how many ended. */
+  async endSessions(userId: number, except?: string): Promise<number> {
+    const ended = await this.db
+      .delete(sessions)
+      .where(and(eq(sessions.userId, userId), except === undefined ? undefined : ne(sessions.id, except)))
+      .returning({ id: sessions.id });
+    return ended.length;
+  }
+
+  // --- Logins -------------------------------------------------------------------------------
 
   /**
    * Claims the right to check one login attempt, and reads the user, in one round trip (an
@@ -211,60 +247,7 @@ export class DB {
    * tests it, so when a wait ends exactly one of a burst of attempts is checked; success clears it.
    */
   async claimLoginAttempt(email: string, deviceHash: string, now: number, maxWaitSeconds: number): Promise<LoginClaim> {
-    type Throttle = typeof users | typeof loginDevices;
-    // May this attempt be checked now: no wait pending, and (before any failure) room in this second.
-    const mayCheck = (t: Throttle) =>
-      and(
-        or(isNull(t.loginBlockedUntil), lte(t.loginBlockedUntil, now)),
-        sql`(${t.failedLoginCount} >= 1 OR ${t.loginChecksAt} IS NOT ${now} OR ${t.loginChecks} < ${MAX_LOGIN_CHECKS_PER_SECOND})`,
-      );
-    // The claim: the wait this attempt's failure would set, and one more check in this second.
-    const claim = (t: Throttle) => ({
-      loginBlockedUntil: blockedUntilAfterFailure(t.failedLoginCount, now, maxWaitSeconds),
-      loginChecks: sql`CASE WHEN ${t.loginChecksAt} IS ${now} THEN ${t.loginChecks} + 1 ELSE 1 END`,
-      loginChecksAt: now,
-    });
-    const trustedSince = now - TRUSTED_DEVICE_SECONDS;
-    const [deviceClaim, accountClaim, [row]] = await this.db.batch([
-      this.db
-        .update(loginDevices)
-        .set(claim(loginDevices))
-        .where(
-          and(
-            eq(loginDevices.userId, sql`(SELECT ${users.id} FROM ${users} WHERE ${users.email} = ${email})`),
-            eq(loginDevices.tokenHash, deviceHash),
-            gt(loginDevices.lastLoginAt, trustedSince),
-            mayCheck(loginDevices),
-          ),
-        )
-        .returning({ userId: loginDevices.userId }),
-      this.db
-        .update(users)
-        .set(claim(users))
-        .where(
-          and(
-            eq(users.email, email),
-            mayCheck(users),
-            sql`NOT EXISTS (SELECT 1 FROM login_devices WHERE login_devices.user_id = users.id AND login_devices.token_hash = ${deviceHash} AND login_devices.last_login_at > ${trustedSince})`,
-          ),
-        )
-        .returning({ id: users.id }),
-      this.db
-        // Aliased: D1 returns rows keyed by column name, so an unaliased login_devices.login_blocked_until
-        // would overwrite users.login_blocked_until.
-        .select({
-          user: users,
-          deviceUserId: sql<number | null>`${loginDevices.userId}`.as("device_user_id"),
-          deviceBlockedUntil: sql<number | null>`${loginDevices.loginBlockedUntil}`.as("device_blocked_until"),
-        })
-        .from(users)
-        .leftJoin(
-          loginDevices,
-          and(eq(loginDevices.userId, users.id), eq(loginDevices.tokenHash, deviceHash), gt(loginDevices.lastLoginAt, trustedSince)),
-        )
-        .where(eq(users.email, email))
-        .limit(1),
-    ]);
+    const [deviceClaim, accountClaim, [row]] = await this.db.batch(claimStatements(this.db, email, deviceHash, now, maxWaitSeconds));
     if (!row) return { user: null, trusted: false, claimed: false, blockedUntil: null };
     const trusted = row.deviceUserId !== null;
     const blockedUntil = trusted ? row.deviceBlockedUntil : row.user.loginBlockedUntil;
@@ -277,67 +260,63 @@ export class DB {
     };
   }
 
-  /** Moves the idle deadline of a session that is still the user's current one. */
-  async extendSession(userId: number, sessionId: string, sessionIdleExpiresAt: number): Promise<void> {
-    await this.db
-      .update(users)
-      .set({ sessionIdleExpiresAt })
-      .where(and(eq(users.id, userId), eq(users.sessionId, sessionId)));
+  /** Counts a failed attempt (see recordFailureStatement in logins.ts). */
+  async recordFailedLogin(email: string, now: number, maxWaitSeconds: number, deviceHash?: string): Promise<void> {
+    await recordFailureStatement(this.db, email, now, maxWaitSeconds, deviceHash);
   }
 
-  /** Clears the user's session; with `sessionId`, only if that session is still the current one. */
-  async clearSession(userId: number, sessionId?: string): Promise<void> {
-    const sameSession = sessionId === undefined ? undefined : eq(users.sessionId, sessionId);
-    await this.db
-      .update(users)
-      .set(NO_SESSION)
-      .where(and(eq(users.id, userId), sameSession));
-  }
+  // --- Account changes ----------------------------------------------------------------------
 
   /**
-   * Ends the session with this digest whatever its state, in one round trip (a batch); returns
-   * the user's id when the session was still live at `now`, else null. (RETURNING shows values
-   * after the update, so liveness is decided by the first statement's WHERE.)
+   * Sets a new password hash while the stored one is still `verifiedHash`, and in the same batch
+   * ends every other session, gives the current one a new secret, forgets every remembered
+   * client but this one (`keepDeviceHash`) and ends the login backoff. Returns false (nothing
+   * changed) when the hash changed meanwhile (a reset won the race).
    */
-  async endSession(sessionId: string, now: number): Promise<number | null> {
-    const [endedLive] = await this.db.batch([
+  async changePassword(
+    userId: number,
+    verifiedHash: string,
+    hashedPassword: string,
+    current: { sessionId: string; newSecretHash: string },
+    keepDeviceHash = "",
+  ): Promise<boolean> {
+    const sameHash = and(eq(users.id, userId), eq(users.hashedPassword, verifiedHash));
+    const stillSame = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${sameHash})`;
+    // A change from a remembered client ends that client's own backoff, not the account's (as a login does).
+    const backoff = keepDeviceHash ? {} : NO_LOGIN_BACKOFF;
+    const [, , , , changed] = await this.db.batch([
+      this.db
+        .update(loginDevices)
+        .set(NO_LOGIN_BACKOFF)
+        .where(and(eq(loginDevices.userId, userId), eq(loginDevices.tokenHash, keepDeviceHash), stillSame)),
+      this.db.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, current.sessionId), stillSame)),
+      this.db
+        .update(sessions)
+        .set({ secretHash: current.newSecretHash })
+        .where(and(eq(sessions.id, current.sessionId), eq(sessions.userId, userId), stillSame)),
+      this.db.delete(loginDevices).where(and(eq(loginDevices.userId, userId), ne(loginDevices.tokenHash, keepDeviceHash), stillSame)),
       this.db
         .update(users)
-        .set(NO_SESSION)
-        .where(and(eq(users.sessionId, sessionId), gt(users.sessionExpiresAt, now), gt(users.sessionIdleExpiresAt, now)))
+        .set({ hashedPassword, ...backoff })
+        .where(sameHash)
         .returning({ id: users.id }),
-      this.db.update(users).set(NO_SESSION).where(eq(users.sessionId, sessionId)),
     ]);
-    return endedLive[0]?.id ?? null;
+    return changed.length > 0;
   }
 
   /**
-   * Counts a failed login for `email` and sets when the next attempt may be checked (see
-   * blockedUntilAfterFailure): on the device's own throttle when `deviceHash` names a client
-   * remembered for that account, else on the account's. One atomic statement, so concurrent
-   * failures each count. An unknown email matches no row, which keeps its cost (and timing) the
-   * same as a wrong password's.
+   * Deletes the user while the stored hash is still `verifiedHash`: one statement, and its
+   * sessions and remembered clients go with it (ON DELETE CASCADE), its reset token with the row.
    */
-  async recordFailedLogin(email: string, now: number, maxWaitSeconds: number, deviceHash?: string): Promise<void> {
-    if (deviceHash !== undefined) {
-      const failures = loginDevices.failedLoginCount;
-      await this.db
-        .update(loginDevices)
-        .set({ failedLoginCount: sql`${failures} + 1`, loginBlockedUntil: blockedUntilAfterFailure(failures, now, maxWaitSeconds) })
-        .where(
-          and(
-            eq(loginDevices.userId, sql`(SELECT ${users.id} FROM ${users} WHERE ${users.email} = ${email})`),
-            eq(loginDevices.tokenHash, deviceHash),
-          ),
-        );
-      return;
-    }
-    const failures = users.failedLoginCount; // the count before this failure, in SET expressions
-    await this.db
-      .update(users)
-      .set({ failedLoginCount: sql`${failures} + 1`, loginBlockedUntil: blockedUntilAfterFailure(failures, now, maxWaitSeconds) })
-      .where(eq(users.email, email));
+  async deleteUser(userId: number, verifiedHash: string): Promise<boolean> {
+    const deleted = await this.db
+      .delete(users)
+      .where(and(eq(users.id, userId), eq(users.hashedPassword, verifiedHash)))
+      .returning({ id: users.id });
+    return deleted.length > 0;
   }
+
+  // --- Reset tokens -------------------------------------------------------------------------
 
   /** Stores a reset token digest for the account with `email`; returns false when there is none. */
   async setResetToken(email: string, resetToken: string, resetTokenExpiresAt: number): Promise<boolean> {
@@ -350,9 +329,10 @@ export class DB {
   }
 
   /**
-   * Spends a live reset token: sets the new hash, clears the token, ends the session and any
-   * login backoff, all in one atomic statement, so of two concurrent uses exactly one wins.
-   * Returns the user's id, or null when the token is unknown, expired or not `email`'s.
+   * Spends a live reset token: sets the new hash, clears the token, ends every session, forgets
+   * every remembered client and ends any login backoff, in one atomic batch, so of two
+   * concurrent uses exactly one wins. Returns the user's id, or null when the token is unknown,
+   * expired or not `email`'s.
    */
   async spendResetToken(resetToken: string, now: number, hashedPassword: string, email?: string): Promise<number | null> {
     const live = and(
@@ -360,16 +340,102 @@ export class DB {
       gt(users.resetTokenExpiresAt, now),
       email === undefined ? undefined : eq(users.email, email),
     );
-    const [, [row]] = await this.db.batch([
+    const owner = sql`(SELECT ${users.id} FROM ${users} WHERE ${live})`;
+    const [, , [row]] = await this.db.batch([
+      this.db.delete(sessions).where(eq(sessions.userId, owner)),
       // A reset means the password may have been known to someone else: no client stays trusted.
-      this.db.delete(loginDevices).where(eq(loginDevices.userId, sql`(SELECT ${users.id} FROM ${users} WHERE ${live})`)),
+      this.db.delete(loginDevices).where(eq(loginDevices.userId, owner)),
       this.db
         .update(users)
-        .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...NO_SESSION, ...NO_LOGIN_BACKOFF })
+        .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...NO_LOGIN_BACKOFF })
         .where(live)
         .returning({ id: users.id }),
     ]);
     return row?.id ?? null;
+  }
+
+  // --- Clean-up -----------------------------------------------------------------------------
+
+  /**
+   * One bounded round of the daily clean-up, in one batch: at most `limit` ended sessions (by
+   * either deadline), expired reset tokens and clients not seen for a year. Returns what each
+   * statement removed, so the caller can stop when a round finds less than `limit`.
+   */
+  async cleanUp(now: number, limit: number): Promise<{ sessions: number; resetTokens: number; devices: number }> {
+    const endedBy = (deadline: typeof sessions.expiresAt | typeof sessions.idleExpiresAt) =>
+      this.db
+        .delete(sessions)
+        .where(
+          sql`${sessions.id} IN (${this.db.select({ id: sessions.id }).from(sessions).where(lte(deadline, now)).orderBy(asc(deadline)).limit(limit)})`,
+        )
+        .returning({ id: sessions.id });
+    const [absolute, idle, tokens, devices] = await this.db.batch([
+      endedBy(sessions.expiresAt),
+      endedBy(sessions.idleExpiresAt),
+      this.db
+        .update(users)
+        .set({ resetToken: null, resetTokenExpiresAt: null })
+        .where(
+          sql`${users.id} IN (${this.db.select({ id: users.id }).from(users).where(lte(users.resetTokenExpiresAt, now)).limit(limit)})`,
+        )
+        .returning({ id: users.id }),
+      this.db
+        .delete(loginDevices)
+        .where(
+          sql`(${loginDevices.userId}, ${loginDevices.tokenHash}) IN (${this.db
+            .select({ userId: loginDevices.userId, tokenHash: loginDevices.tokenHash })
+            .from(loginDevices)
+            .where(lte(loginDevices.lastLoginAt, now - TRUSTED_DEVICE_SECONDS))
+            .limit(limit)})`,
+        )
+        .returning({ userId: loginDevices.userId }),
+    ]);
+    return { sessions: absolute.length + idle.length, resetTokens: tokens.length, devices: devices.length };
+  }
+
+  // --- Helpers ------------------------------------------------------------------------------
+
+  /** INSERT ... SELECT, so the session is only created while `guard` (on users) holds. */
+  private insertSession(userId: number, session: NewSession, guard: SQL | undefined) {
+    return this.db
+      .insert(sessions)
+      .select(
+        this.db
+          .select({
+            id: sql`${session.id}`.as("id"),
+            userId: users.id,
+            secretHash: sql`${session.secretHash}`.as("secret_hash"),
+            createdAt: sql`${session.createdAt}`.as("created_at"),
+            expiresAt: sql`${session.expiresAt}`.as("expires_at"),
+            idleExpiresAt: sql`${session.idleExpiresAt}`.as("idle_expires_at"),
+            lastUsedAt: sql`${session.lastUsedAt}`.as("last_used_at"),
+            device: sql`${session.device}`.as("device"),
+            country: sql`${session.country}`.as("country"),
+          })
+          .from(users)
+          .where(and(eq(users.id, userId), guard)),
+      )
+      .returning({ id: sessions.id });
+  }
+
+  /** Keeps the user's `max` most recently used sessions (the one just opened is the newest). */
+  private capSessions(userId: number, max: number) {
+    return this.db
+      .delete(sessions)
+      .where(
+        and(
+          eq(sessions.userId, userId),
+          notInArray(
+            sessions.id,
+            this.db
+              .select({ id: sessions.id })
+              .from(sessions)
+              .where(eq(sessions.userId, userId))
+              .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt))
+              .limit(max),
+          ),
+        ),
+      );
   }
 
   private checkChanges(changes: object): void {

@@ -11,12 +11,9 @@ export const users = sqliteTable(
     id: integer("id").primaryKey({ autoIncrement: true }),
     email: text("email").notNull(),
     hashedPassword: text("hashed_password").notNull(),
-    // session_id and reset_token hold the SHA-256 (hex) of the secret, never the secret itself.
-    sessionId: text("session_id"),
+    // reset_token holds the SHA-256 (hex) of the token, never the token itself. Sessions have a
+    // table of their own (below).
     resetToken: text("reset_token"),
-    // Unix seconds. A session ends at the earlier of its absolute and its idle deadline.
-    sessionExpiresAt: integer("session_expires_at", { mode: "number" }),
-    sessionIdleExpiresAt: integer("session_idle_expires_at", { mode: "number" }),
     resetTokenExpiresAt: integer("reset_token_expires_at", { mode: "number" }),
     // Consecutive failed logins and the time before which no login attempt is checked.
     failedLoginCount: integer("failed_login_count", { mode: "number" }).notNull().default(0),
@@ -32,8 +29,9 @@ export const users = sqliteTable(
   (table) => [
     // The unique index is what makes concurrent registrations of one address safe.
     uniqueIndex("users_email_unique").on(table.email),
-    index("users_session_id_idx").on(table.sessionId),
     index("users_reset_token_idx").on(table.resetToken),
+    // The daily clean-up finds expired reset tokens without reading every user.
+    index("users_reset_token_expires_at_idx").on(table.resetTokenExpiresAt),
   ],
 );
 
@@ -61,7 +59,47 @@ export const loginDevices = sqliteTable(
     lastLoginAt: integer("last_login_at", { mode: "number" }).notNull(),
   },
   // user_id first: the lookup is always (account, token), and deleting a user finds its rows.
-  (table) => [primaryKey({ columns: [table.userId, table.tokenHash] })],
+  (table) => [
+    primaryKey({ columns: [table.userId, table.tokenHash] }),
+    // The daily clean-up finds clients not seen for a year.
+    index("login_devices_last_login_at_idx").on(table.lastLoginAt),
+  ],
 );
 
 export type LoginDevice = typeof loginDevices.$inferSelect;
+
+/**
+ * One row per session (Lucia's model). The cookie holds the secret; the row keeps only its
+ * SHA-256 (`secret_hash`), so a dump opens no session. `id` is a public name for the session
+ * (lists, "end this one"), random and unrelated to the secret, useless for logging in. A session
+ * ends at the earlier of its absolute deadline and its idle deadline, which moves (with
+ * last_used_at) at most once per refresh step.
+ */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    secretHash: text("secret_hash").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+    idleExpiresAt: integer("idle_expires_at", { mode: "number" }).notNull(),
+    lastUsedAt: integer("last_used_at", { mode: "number" }).notNull(),
+    // A short label from User-Agent ("Firefox on Linux"), and Cloudflare's country code: never
+    // the IP address.
+    device: text("device"),
+    country: text("country"),
+  },
+  (table) => [
+    uniqueIndex("sessions_secret_hash_unique").on(table.secretHash),
+    // A user's sessions, most recently used first: lists and the per-user cap.
+    index("sessions_user_id_last_used_at_idx").on(table.userId, table.lastUsedAt),
+    // The daily clean-up finds ended sessions by either deadline.
+    index("sessions_expires_at_idx").on(table.expiresAt),
+    index("sessions_idle_expires_at_idx").on(table.idleExpiresAt),
+  ],
+);
+
+export type Session = typeof sessions.$inferSelect;

@@ -1,3 +1,4 @@
+import type { z } from "@hono/zod-openapi";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./context";
 import { badRequest, FieldError } from "./errors";
@@ -101,10 +102,14 @@ export const formOrJsonBody = (fields: readonly string[]) =>
     await next();
   });
 
-/** The validated body, whichever of form and JSON it came as (formOrJsonBody made it one of them). */
-export function validBody<T>(c: {
-  req: { header(name: string): string | undefined; valid(target: "json"): T; valid(target: "form"): T };
-}): T {
+/**
+ * The validated body, whichever of form and JSON it came as (formOrJsonBody made it one of
+ * them). `schema` is the route's body schema: it gives the value its type.
+ */
+export function validBody<S extends z.ZodType>(
+  c: { req: { header(name: string): string | undefined; valid(target: "json" | "form"): unknown } },
+  _schema: S,
+): z.output<S> {
   const json = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase() === "application/json";
-  return json ? c.req.valid("json") : c.req.valid("form");
+  return c.req.valid(json ? "json" : "form") as z.output<S>;
 }

@@ -1,15 +1,19 @@
 import { drizzle } from "drizzle-orm/d1";
 import { createMiddleware } from "hono/factory";
 import type { RequestIdVariables } from "hono/request-id";
-import { Auth } from "../auth/auth";
+import type { Context } from "hono";
+import { Auth, type ClientInfo, type CurrentSession } from "../auth/auth";
+import { NotLoggedIn } from "../auth/errors";
 import { type Config, ConfigError, readConfig } from "../config";
 import { DB } from "../db/db";
 import { logLine } from "../log";
+import { readSessionCookie } from "./cookie";
 import { ServiceUnavailable } from "./errors";
 
 export type AppEnv = {
   Bindings: Env;
-  Variables: RequestIdVariables & { config: Config; auth: Auth };
+  /** sessionEmail: the logged-in user's address, once requireSession found it (the pages' error forms show it). */
+  Variables: RequestIdVariables & { config: Config; auth: Auth; sessionEmail?: string };
 };
 
 /**
@@ -31,3 +35,16 @@ export const withAuth = () =>
     c.set("auth", new Auth(new DB(drizzle(c.env.DB)), config.auth));
     await next();
   });
+
+/** What a session list shows of the client: its User-Agent (as a short label) and country. */
+export function clientInfo(c: Context<AppEnv>): ClientInfo {
+  return { userAgent: c.req.header("user-agent"), country: (c.req.raw.cf as { country?: unknown } | undefined)?.country };
+}
+
+/** The live session of the request's cookie, or NotLoggedIn (403 on the API). */
+export async function requireSession(c: Context<AppEnv>): Promise<CurrentSession> {
+  const current = await c.var.auth.getSession(readSessionCookie(c));
+  if (!current) throw new NotLoggedIn("no live session");
+  c.set("sessionEmail", current.user.email);
+  return current;
+}

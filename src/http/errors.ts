@@ -6,6 +6,7 @@ import {
   InvalidCredentials,
   InvalidResetToken,
   LoginThrottled,
+  NoSuchSession,
   NotLoggedIn,
   RateLimited,
   TooManyAttempts,
@@ -24,6 +25,7 @@ const domainStatus: ReadonlyArray<[DomainErrorClass, ContentfulStatusCode, strin
   [UserAlreadyExists, 400, "email already registered", "The email address has an account already."],
   [InvalidCredentials, 401, "invalid email or password", "Unknown email address or wrong password (the two are not told apart)."],
   [NotLoggedIn, 403, "not logged in", "No `session_id` cookie, or one that names no live session."],
+  [NoSuchSession, 404, "no such session", "None of your live sessions has this id."],
   [UnknownEmail, 403, "email not registered", "No account has this email address."],
   [InvalidResetToken, 403, "invalid reset token", "The token is unknown, expired, already used or not this address's."],
   [

@@ -72,6 +72,7 @@ export function configureOpenApi(app: AppOpenAPI): void {
     servers: [{ url: new URL(c.req.url).origin }],
     tags: [
       { name: "API", description: "The JSON API (the fixed contract)." },
+      { name: "Account", description: "The logged-in user's sessions (devices), password and account, as JSON." },
       { name: "Pages", description: "Server-rendered HTML pages over the same code; they work without JavaScript." },
       { name: "Documentation", description: "This document and its interactive reference." },
     ],

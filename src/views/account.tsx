@@ -62,16 +62,157 @@ export function LoginPage(props: FormState) {
   );
 }
 
-export function ProfilePage(props: { email: string }) {
+export function ProfilePage(props: { email: string; notice?: string }) {
   return (
     <Layout title="Your account">
       <h1>Your account</h1>
+      <Alerts notice={props.notice} />
       <p>
         You are logged in as <strong id="profile-email">{props.email}</strong>.
       </p>
+      <ul class="menu">
+        <li>
+          <a href="/account/sessions">Where you are logged in</a>
+        </li>
+        <li>
+          <a href="/account/password">Change your password</a>
+        </li>
+        <li>
+          <a href="/account/delete">Delete your account</a>
+        </li>
+      </ul>
       <form method="post" action="/account/logout">
         <button type="submit">Log out</button>
       </form>
+    </Layout>
+  );
+}
+
+export interface SessionRow {
+  id: string;
+  device: string | null;
+  country: string | null;
+  createdAt: number;
+  lastUsedAt: number;
+  current: boolean;
+}
+
+/** A Unix time as a person reads it, in UTC (the server does not know the reader's zone). */
+function when(seconds: number): string {
+  return `${new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+}
+
+export function SessionsPage(props: { sessions: SessionRow[]; notice?: string }) {
+  const others = props.sessions.filter((s) => !s.current).length;
+  return (
+    <Layout title="Where you are logged in" wide>
+      <h1>Where you are logged in</h1>
+      <Alerts notice={props.notice} />
+      <p class="muted">
+        Every device or browser logged in to your account. If you do not recognise one, log it out and change your password.
+      </p>
+      <table id="sessions">
+        <tr>
+          <th>Device</th>
+          <th>Country</th>
+          <th>Logged in</th>
+          <th>Last used</th>
+          <th></th>
+        </tr>
+        {props.sessions.map((s) => (
+          <tr data-session={s.id}>
+            <td>{s.device ?? "Unknown device"}</td>
+            <td>{s.country ?? "Unknown"}</td>
+            <td>{when(s.createdAt)}</td>
+            <td>{when(s.lastUsedAt)}</td>
+            <td>
+              {s.current ? (
+                <strong>This device</strong>
+              ) : (
+                <form method="post" action="/account/sessions/end" class="inline">
+                  <input type="hidden" name="session" value={s.id} />
+                  <button type="submit">Log out</button>
+                </form>
+              )}
+            </td>
+          </tr>
+        ))}
+      </table>
+      {others > 0 && (
+        <form method="post" action="/account/sessions/end-others">
+          <button type="submit">Log out everywhere else</button>
+        </form>
+      )}
+      <p class="links">
+        <a href="/account/profile">Back to your account</a>
+      </p>
+    </Layout>
+  );
+}
+
+export function PasswordPage(props: FormState & { minLength: number }) {
+  return (
+    <Layout title="Change your password">
+      <h1>Change your password</h1>
+      <Alerts {...props} />
+      <p class="muted">You will stay logged in here; every other device will be logged out.</p>
+      <form method="post" action="/account/password">
+        <label for="current_password">Current password</label>
+        <input id="current_password" name="current_password" type="password" autocomplete="current-password" required />
+        <label for="new_password">New password</label>
+        <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength={props.minLength} />
+        <button type="submit">Change password</button>
+      </form>
+      <p class="links">
+        <a href="/account/profile">Back to your account</a>
+      </p>
+    </Layout>
+  );
+}
+
+export function PasswordChangedPage() {
+  return (
+    <Layout title="Password changed">
+      <h1>Password changed</h1>
+      <Alerts notice="Your password was changed. Every other device was logged out; this one stays logged in." />
+      <p class="links">
+        <a href="/account/profile">Back to your account</a>
+      </p>
+    </Layout>
+  );
+}
+
+export function DeletePage(props: FormState & { email: string }) {
+  return (
+    <Layout title="Delete your account">
+      <h1>Delete your account</h1>
+      <Alerts {...props} />
+      <p>
+        This deletes the account <strong>{props.email}</strong>: its password, every session on every device and any pending password reset.
+        It cannot be undone; the address can be used to register again.
+      </p>
+      <form method="post" action="/account/delete">
+        <label for="password">Your password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <button type="submit" class="danger">
+          Delete my account
+        </button>
+      </form>
+      <p class="links">
+        <a href="/account/profile">Keep my account</a>
+      </p>
+    </Layout>
+  );
+}
+
+export function AccountDeletedPage() {
+  return (
+    <Layout title="Account deleted">
+      <h1>Account deleted</h1>
+      <Alerts notice="Your account and everything in it were deleted, and you were logged out everywhere." />
+      <p class="links">
+        <a href="/account/register">Create an account</a>
+      </p>
     </Layout>
   );
 }

@@ -24,6 +24,12 @@ code,.token{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9
 table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.93rem}
 th,td{border-bottom:1px solid #e3e7ee;padding:.4rem .5rem;text-align:left;vertical-align:top}
 .method{font-weight:700;text-transform:uppercase;font-family:ui-monospace,monospace}
+.menu{padding-left:1.2rem;margin:1rem 0}
+.menu li{margin:.3rem 0}
+form.inline button{margin:0;padding:.3rem .7rem;width:auto;font-size:.9rem}
+button.danger{background:#b42318}
+button.danger:hover{background:#8f1c13}
+table{display:block;overflow-x:auto}
 `;
 
 export function Layout(props: { title: string; wide?: boolean; children: Child }) {

@@ -3,6 +3,8 @@ import {
   InvalidCredentials,
   InvalidResetToken,
   LoginThrottled,
+  NoSuchSession,
+  NotLoggedIn,
   RateLimited,
   TooManyAttempts,
   UnknownEmail,
@@ -51,12 +53,15 @@ function fieldMessage(error: FieldError): string {
 }
 
 /** The sentence a page shows for a failure the API would answer with `status`. */
-export function pageMessage(error: unknown, status: number, options: { resetTokenMinutes: number }): string {
+export function pageMessage(error: unknown, status: number, options: { resetTokenMinutes: number; passwordOnly?: boolean }): string {
+  const field = options.passwordOnly ? "current" : undefined;
   if (error instanceof FieldError) return fieldMessage(error);
   if (error instanceof UserAlreadyExists) {
     return "An account with this email address already exists. Log in, or reset your password if you have forgotten it.";
   }
   if (error instanceof InvalidCredentials) {
+    // Changing the password or deleting the account: the address is known, the password is not.
+    if (field === "current") return "That is not your current password. Try again, or reset your password.";
     return "The email address or the password is wrong. Check both and try again, or reset your password.";
   }
   if (error instanceof LoginThrottled) {
@@ -65,6 +70,8 @@ export function pageMessage(error: unknown, status: number, options: { resetToke
   if (error instanceof RateLimited || error instanceof TooManyAttempts) {
     return `Too many requests from your network. Wait ${duration(retryAfterSeconds(error))} and try again.`;
   }
+  if (error instanceof NotLoggedIn) return "You are not logged in, or your session has ended. Log in and try again.";
+  if (error instanceof NoSuchSession) return "That session is not one of yours any more: it may have ended already.";
   if (error instanceof UnknownEmail) return "No account uses this email address. Check it for typos, or create an account.";
   if (error instanceof InvalidResetToken) {
     return `This reset token does not work: it may be mistyped, already used, older than ${options.resetTokenMinutes} minutes, or for another email address. Ask for a new one.`;

@@ -90,14 +90,16 @@ describe("Auth sessions", () => {
     expect(await auth.getUserFromSessionId(crypto.randomUUID())).toBeNull();
   });
 
-  it("destroySession ends the session", async () => {
+  it("destroySession ends every session of the user", async () => {
     const auth = makeAuth();
     const email = uniqueEmail();
     const user = await auth.registerUser(email, "pw");
-    const sessionId = await auth.createSession(email);
+    const first = await auth.createSession(email);
+    const second = await auth.createSession(email);
+    expect(await auth.getUserFromSessionId(first)).not.toBeNull();
     await auth.destroySession(user.id);
-    expect(await auth.getUserFromSessionId(sessionId)).toBeNull();
-    expect((await makeDb().findUserBy({ id: user.id })).sessionId).toBeNull();
+    expect(await auth.getUserFromSessionId(first)).toBeNull();
+    expect(await auth.getUserFromSessionId(second)).toBeNull();
   });
 });
 

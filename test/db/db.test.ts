@@ -8,7 +8,7 @@ describe("DB.addUser", () => {
     const email = uniqueEmail();
     const user = await db.addUser(email, "hashed");
     expect(user.id).toBeGreaterThan(0);
-    expect(user).toMatchObject({ email, hashedPassword: "hashed", sessionId: null, resetToken: null });
+    expect(user).toMatchObject({ email, hashedPassword: "hashed", resetToken: null, failedLoginCount: 0 });
     expect(user.createdAt).toBeGreaterThan(1_700_000_000);
     expect(await db.findUserBy({ id: user.id })).toEqual(user);
   });
@@ -60,7 +60,7 @@ describe("DB.findUserBy", () => {
   it("refuses null filters instead of matching rows whose column is NULL", async () => {
     const db = makeDb();
     await db.addUser(uniqueEmail(), "h");
-    await expect(db.findUserBy({ sessionId: null })).rejects.toThrow(InvalidRequestError);
+    await expect(db.findUserBy({ resetToken: null })).rejects.toThrow(InvalidRequestError);
     await expect(db.findUserBy({ resetToken: undefined })).rejects.toThrow(InvalidRequestError);
   });
 
@@ -75,10 +75,10 @@ describe("DB.updateUser", () => {
   it("applies the changes and saves them", async () => {
     const db = makeDb();
     const user = await db.addUser(uniqueEmail(), "old");
-    await db.updateUser(user.id, { hashedPassword: "new", sessionId: "s-1" });
-    expect(await db.findUserBy({ id: user.id })).toMatchObject({ hashedPassword: "new", sessionId: "s-1" });
-    await db.updateUser(user.id, { sessionId: null });
-    expect((await db.findUserBy({ id: user.id })).sessionId).toBeNull();
+    await db.updateUser(user.id, { hashedPassword: "new", resetToken: "t-1" });
+    expect(await db.findUserBy({ id: user.id })).toMatchObject({ hashedPassword: "new", resetToken: "t-1" });
+    await db.updateUser(user.id, { resetToken: null });
+    expect((await db.findUserBy({ id: user.id })).resetToken).toBeNull();
   });
 
   it("throws UnknownColumnError for an unknown column and changes nothing", async () => {
@@ -95,19 +95,51 @@ describe("DB.updateUser", () => {
   });
 
   it("throws NoResultFound for an unknown user id", async () => {
-    await expect(makeDb().updateUser(987_654_321, { sessionId: "x" })).rejects.toThrow(NoResultFound);
+    await expect(makeDb().updateUser(987_654_321, { resetToken: "x" })).rejects.toThrow(NoResultFound);
   });
 });
 
 describe("DB.startSession", () => {
+  const session = (secretHash: string) => ({
+    id: crypto.randomUUID().replaceAll("-", ""),
+    secretHash,
+    createdAt: 1_900_000_000,
+    expiresAt: 2e9,
+    idleExpiresAt: 2e9,
+    lastUsedAt: 1_900_000_000,
+    device: null,
+    country: null,
+  });
+
   it("opens no session when the password hash changed since it was verified", async () => {
     const db = makeDb();
     const user = await db.addUser(uniqueEmail(), "hash-before");
-    const session = { sessionId: "digest", sessionExpiresAt: 2e9, sessionIdleExpiresAt: 2e9 };
     await db.updateUser(user.id, { hashedPassword: "hash-after-reset" });
-    expect(await db.startSession(user.id, session, { hashedPassword: "rehash-of-old" }, "hash-before")).toBe(false);
-    expect(await db.findUserBy({ id: user.id })).toMatchObject({ sessionId: null, hashedPassword: "hash-after-reset" });
-    expect(await db.startSession(user.id, session, {}, "hash-after-reset")).toBe(true);
-    expect((await db.findUserBy({ id: user.id })).sessionId).toBe("digest");
+    const digest = crypto.randomUUID();
+    expect(await db.startSession(user.id, session(digest), 10, { hashedPassword: "rehash-of-old" }, "hash-before")).toBe(false);
+    expect(await db.findSession(digest)).toBeNull();
+    expect((await db.findUserBy({ id: user.id })).hashedPassword).toBe("hash-after-reset");
+    expect(await db.startSession(user.id, session(digest), 10, {}, "hash-after-reset")).toBe(true);
+    expect((await db.findSession(digest))?.user.id).toBe(user.id);
+  });
+
+  it("keeps the user's most recently used sessions up to the cap, in the same batch", async () => {
+    const db = makeDb();
+    const user = await db.addUser(uniqueEmail(), "h");
+    const digests = Array.from({ length: 4 }, () => crypto.randomUUID());
+    for (const [i, digest] of digests.entries()) {
+      await db.startSession(user.id, { ...session(digest), lastUsedAt: 1_900_000_000 + i }, 3);
+    }
+    expect(await db.findSession(digests[0]!)).toBeNull();
+    for (const digest of digests.slice(1)) expect(await db.findSession(digest)).not.toBeNull();
+  });
+
+  it("deleting a user deletes its sessions (foreign key, ON DELETE CASCADE)", async () => {
+    const db = makeDb();
+    const user = await db.addUser(uniqueEmail(), "h");
+    const digest = crypto.randomUUID();
+    await db.startSession(user.id, session(digest), 10);
+    expect(await db.deleteUser(user.id, "h")).toBe(true);
+    expect(await db.findSession(digest)).toBeNull();
   });
 });

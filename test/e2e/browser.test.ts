@@ -189,3 +189,66 @@ it("the API reference fits a phone's width", async () => {
   expect(width).toBeLessThanOrEqual(390);
   await context.close();
 });
+
+it("two browsers, one account: see both sessions, end the other; change the password; delete the account", async () => {
+  const laptop = await browser.newContext({ javaScriptEnabled: false });
+  const phone = await browser.newContext({
+    javaScriptEnabled: false,
+    userAgent: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Safari/604.1",
+  });
+  const a = await laptop.newPage();
+  const b = await phone.newPage();
+  const email = `two-${Date.now()}@example.com`;
+
+  await a.goto(`${service.url}/account/register`);
+  await a.fill("#email", email);
+  await a.fill("#password", "first-password");
+  await a.click("button[type=submit]");
+  const logIn = async (page: Page, password: string) => {
+    await page.goto(`${service.url}/account/login`);
+    await page.fill("#email", email);
+    await page.fill("#password", password);
+    await page.click("button[type=submit]");
+    expect(page.url()).toBe(`${service.url}/account/profile`);
+  };
+  await logIn(a, "first-password");
+  await logIn(b, "first-password");
+
+  // The laptop sees both sessions and logs the phone out.
+  await a.click("text=Where you are logged in");
+  expect(a.url()).toBe(`${service.url}/account/sessions`);
+  await expect(a.locator("#sessions tr[data-session]").count()).resolves.toBe(2);
+  await expect(a.locator("#sessions").textContent()).resolves.toContain("Safari on iPhone");
+  await shot(a, "13-sessions");
+  await a.locator("#sessions tr[data-session]", { hasText: "Safari on iPhone" }).locator("button").click();
+  await expect(a.locator(".notice").textContent()).resolves.toContain("That session was logged out.");
+  await b.goto(`${service.url}/account/profile`);
+  expect(b.url()).toBe(`${service.url}/account/login`);
+
+  // The phone logs in again; the laptop changes the password; the phone is logged out.
+  await logIn(b, "first-password");
+  await a.goto(`${service.url}/account/password`);
+  await a.fill("#current_password", "first-password");
+  await a.fill("#new_password", "second-password");
+  await a.click("button[type=submit]");
+  await expect(a.locator("h1").textContent()).resolves.toBe("Password changed");
+  await shot(a, "14-password-changed");
+  await b.goto(`${service.url}/account/profile`);
+  expect(b.url()).toBe(`${service.url}/account/login`);
+  await a.goto(`${service.url}/account/profile`);
+  expect(a.url()).toBe(`${service.url}/account/profile`);
+
+  // The laptop deletes the account; the address registers again.
+  await a.goto(`${service.url}/account/delete`);
+  await a.fill("#password", "second-password");
+  await a.click("button[type=submit]");
+  await expect(a.locator("h1").textContent()).resolves.toBe("Account deleted");
+  await shot(a, "15-account-deleted");
+  await a.goto(`${service.url}/account/register`);
+  await a.fill("#email", email);
+  await a.fill("#password", "third-password");
+  await a.click("button[type=submit]");
+  expect(a.url()).toBe(`${service.url}/account/login?registered=1`);
+  await laptop.close();
+  await phone.close();
+});

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it, vi } from "vitest";
-import { call, randomIp, register, sessionCookieOf, uniqueEmail } from "../helpers";
+import { call, loggedIn, randomIp, register, secretOf, sessionCookieOf, sessionRow, uniqueEmail } from "../helpers";
 
 const SAME_ORIGIN = { origin: "http://localhost", "sec-fetch-site": "same-origin" };
 
@@ -224,5 +224,68 @@ describe("account pages", () => {
     const login = await call("GET", "/account/login?registered=1", { cookie: `registered_email=${cookie}` });
     expect(await html(login)).toContain(`value="${email}"`);
     expect(login.headers.get("set-cookie")).toMatch(/^registered_email=; Max-Age=0/);
+  });
+});
+
+describe("account pages: sessions, password, delete", () => {
+  it("the profile page links to them; each sends a reader who is not logged in to the login form", async () => {
+    const { cookie } = await loggedIn();
+    const profile = await html(await call("GET", "/account/profile", { cookie }));
+    for (const path of ["/account/sessions", "/account/password", "/account/delete"]) {
+      expect(profile).toContain(`href="${path}"`);
+      const anonymous = await call("GET", path);
+      expect([anonymous.status, anonymous.headers.get("location")]).toEqual([303, "/account/login"]);
+    }
+  });
+
+  it("/account/sessions lists the sessions, marks this device, and ends one or all the others", async () => {
+    const email = uniqueEmail();
+    await register(email, "pw");
+    const { cookie: other } = await loggedIn(email, "pw");
+    const { cookie: third } = await loggedIn(email, "pw");
+    const { cookie } = await loggedIn(email, "pw");
+    const page = await html(await call("GET", "/account/sessions", { cookie }));
+    expect(page.match(/<tr data-session=/g)).toHaveLength(3);
+    expect(page).toContain("This device");
+    expect(page).toContain('action="/account/sessions/end-others"');
+    const otherId = String((await sessionRow(secretOf(other)))!.id);
+    const ended = await post("/account/sessions/end", { session: otherId }, cookie);
+    expect([ended.status, ended.headers.get("location")]).toEqual([303, "/account/sessions?ended=one"]);
+    expect((await call("GET", "/profile", { cookie: other })).status).toBe(403);
+    expect(await html(await call("GET", "/account/sessions?ended=one", { cookie }))).toContain("That session was logged out.");
+    const rest = await post("/account/sessions/end-others", {}, cookie);
+    expect(rest.headers.get("location")).toBe("/account/sessions?ended=others");
+    expect((await call("GET", "/profile", { cookie: third })).status).toBe(403);
+    expect((await call("GET", "/profile", { cookie })).status).toBe(200);
+  });
+
+  it("/account/password changes the password with the current one and renews this device's cookie", async () => {
+    const { email, cookie } = await loggedIn(uniqueEmail(), "old");
+    expect(await html(await call("GET", "/account/password", { cookie }))).toContain('name="current_password"');
+    const wrong = await post("/account/password", { current_password: "nope", new_password: "new-pw" }, cookie);
+    expect(wrong.status).toBe(401);
+    expect(await html(wrong)).toContain("That is not your current password.");
+    const done = await post("/account/password", { current_password: "old", new_password: "new-pw" }, cookie);
+    expect(done.status).toBe(200);
+    expect(await html(done)).toContain("Password changed");
+    const renewed = `session_id=${sessionCookieOf(done)}`;
+    expect((await call("GET", "/profile", { cookie: renewed })).status).toBe(200);
+    expect((await call("GET", "/profile", { cookie })).status).toBe(403);
+    expect((await call("POST", "/sessions", { form: { email, password: "new-pw" } })).status).toBe(200);
+  });
+
+  it("/account/delete says what will be deleted, asks for the password, and deletes", async () => {
+    const { email, cookie } = await loggedIn(uniqueEmail(), "pw");
+    const form = await html(await call("GET", "/account/delete", { cookie }));
+    expect(form).toContain(email);
+    expect(form).toContain("every session on every device");
+    const wrong = await post("/account/delete", { password: "nope" }, cookie);
+    expect(wrong.status).toBe(401);
+    expect(await html(wrong)).toContain(email);
+    const done = await post("/account/delete", { password: "pw" }, cookie);
+    expect(done.status).toBe(200);
+    expect(await html(done)).toContain("Account deleted");
+    expect(done.headers.get("set-cookie")).toMatch(/^session_id=; Max-Age=0/);
+    expect((await register(email, "pw")).status).toBe(200);
   });
 });

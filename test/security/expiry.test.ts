@@ -2,7 +2,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { InvalidResetToken } from "../../src/auth/errors";
 import { sha256Hex } from "../../src/auth/tokens";
-import { call, loggedIn, makeAuth, makeDb, sessionCookieOf, uniqueEmail } from "../helpers";
+import { call, loggedIn, makeAuth, makeDb, secretOf, sessionCookieOf, sessionRow, uniqueEmail, updateSessionsOf } from "../helpers";
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
@@ -32,8 +32,8 @@ describe("session expiry", () => {
     }
     clock.now = start + 30 * DAY;
     expect(await auth.getUserFromSessionId(sessionId)).toBeNull();
-    // ...and is cleared, like an unknown one.
-    expect((await makeDb().findUserBy({ id: user.id })).sessionId).toBeNull();
+    // ...and is deleted, like an unknown one.
+    expect(await sessionRow(sessionId)).toBeNull();
   });
 
   it("a session ends after 7 idle days", async () => {
@@ -48,16 +48,15 @@ describe("session expiry", () => {
     expect(await auth.getUserFromSessionId(sessionId)).toBeNull();
   });
 
-  it("moves the idle deadline at most once an hour", async () => {
-    const { auth, clock, sessionId, user } = await userWithSession();
-    const db = makeDb();
-    const firstDeadline = (await db.findUserBy({ id: user.id })).sessionIdleExpiresAt;
+  it("moves the idle deadline, and last use, at most once an hour", async () => {
+    const { auth, clock, sessionId } = await userWithSession();
+    const first = (await sessionRow(sessionId))!;
     clock.now += HOUR - 1;
     await auth.getUserFromSessionId(sessionId);
-    expect((await db.findUserBy({ id: user.id })).sessionIdleExpiresAt).toBe(firstDeadline);
+    expect(await sessionRow(sessionId)).toMatchObject({ idle_expires_at: first.idle_expires_at, last_used_at: first.last_used_at });
     clock.now += 1;
     await auth.getUserFromSessionId(sessionId);
-    expect((await db.findUserBy({ id: user.id })).sessionIdleExpiresAt).toBe(clock.now + 7 * DAY);
+    expect(await sessionRow(sessionId)).toMatchObject({ idle_expires_at: clock.now + 7 * DAY, last_used_at: clock.now });
   });
 
   it("with an idle timeout under an hour, a session in use stays alive and an idle one ends", async () => {
@@ -83,25 +82,52 @@ describe("session expiry", () => {
 
   it("over HTTP an expired session is a 403 on profile and logout, and is cleared", async () => {
     const { email, cookie } = await loggedIn();
-    await env.DB.prepare("UPDATE users SET session_expires_at = unixepoch() - 1 WHERE email = ?").bind(email).run();
+    await updateSessionsOf(email, "expires_at = unixepoch() - 1");
     expect((await call("GET", "/profile", { cookie })).status).toBe(403);
-    const row = await env.DB.prepare("SELECT session_id FROM users WHERE email = ?").bind(email).first();
-    expect(row).toEqual({ session_id: null });
+    expect(await sessionRow(secretOf(cookie))).toBeNull();
 
     const second = await loggedIn(email);
-    await env.DB.prepare("UPDATE users SET session_idle_expires_at = unixepoch() - 1 WHERE email = ?").bind(email).run();
+    await updateSessionsOf(email, "idle_expires_at = unixepoch() - 1");
     expect((await call("DELETE", "/sessions", { cookie: second.cookie })).status).toBe(403);
-    expect(await env.DB.prepare("SELECT session_id FROM users WHERE email = ?").bind(email).first()).toEqual({ session_id: null });
+    expect(await sessionRow(secretOf(second.cookie))).toBeNull();
   });
 });
 
-describe("one session per user", () => {
-  it("a new login replaces the previous session", async () => {
+describe("several sessions per user", () => {
+  it("a new login adds a session; the others stay", async () => {
     const { email, cookie: first } = await loggedIn();
     const login = await call("POST", "/sessions", { form: { email, password: "pw" } });
     const second = `session_id=${sessionCookieOf(login)}`;
-    expect((await call("GET", "/profile", { cookie: first })).status).toBe(403);
+    expect((await call("GET", "/profile", { cookie: first })).status).toBe(200);
     expect((await call("GET", "/profile", { cookie: second })).status).toBe(200);
+  });
+
+  it("MAX_SESSIONS_PER_USER=1 gives the seed's behaviour: a new login replaces the previous session", async () => {
+    const vars = { MAX_SESSIONS_PER_USER: "1" };
+    const email = uniqueEmail();
+    await call("POST", "/users", { form: { email, password: "pw" }, vars });
+    const first = `session_id=${sessionCookieOf(await call("POST", "/sessions", { form: { email, password: "pw" }, vars }))}`;
+    const second = `session_id=${sessionCookieOf(await call("POST", "/sessions", { form: { email, password: "pw" }, vars }))}`;
+    expect((await call("GET", "/profile", { cookie: first, vars })).status).toBe(403);
+    expect((await call("GET", "/profile", { cookie: second, vars })).status).toBe(200);
+  });
+
+  it("beyond the cap, the least recently used session ends", async () => {
+    const clock = { now: 1_900_000_000 };
+    const auth = makeAuth({ now: () => clock.now, maxSessionsPerUser: 3 });
+    const email = uniqueEmail();
+    await auth.registerUser(email, "pw");
+    const secrets: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      secrets.push((await auth.logIn(email, "pw")).sessionId);
+      clock.now += 2 * HOUR;
+    }
+    // The first one is used now (its last use moves); the second becomes the least recently used.
+    expect(await auth.getUserFromSessionId(secrets[0])).not.toBeNull();
+    clock.now += 1;
+    secrets.push((await auth.logIn(email, "pw")).sessionId);
+    expect(await auth.getUserFromSessionId(secrets[1])).toBeNull();
+    for (const i of [0, 2, 3]) expect(await auth.getUserFromSessionId(secrets[i]), `session ${i}`).not.toBeNull();
   });
 });
 
@@ -136,8 +162,8 @@ describe("reset tokens", () => {
     const { reset_token } = (await reset.json()) as { reset_token: string };
     expect((await call("PUT", "/reset_password", { form: { email, reset_token, new_password: "n" } })).status).toBe(200);
     expect((await call("GET", "/profile", { cookie })).status).toBe(403);
-    const row = await env.DB.prepare("SELECT session_id, reset_token FROM users WHERE email = ?").bind(email).first();
-    expect(row).toEqual({ session_id: null, reset_token: null });
+    expect(await env.DB.prepare("SELECT reset_token FROM users WHERE email = ?").bind(email).first()).toEqual({ reset_token: null });
+    expect(await sessionRow(secretOf(cookie))).toBeNull();
   });
 
   it("the stored deadline is an hour after the request", async () => {

@@ -1,6 +1,15 @@
 import { applyD1Migrations } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
+import { sha256Hex } from "../../src/auth/tokens";
+import { call } from "../helpers";
+
+/** The migrations up to (not including) the one whose name starts with `prefix`, and the rest. */
+function splitAt(prefix: string) {
+  const index = env.TEST_MIGRATIONS.findIndex((m) => m.name.startsWith(prefix));
+  expect(index).toBeGreaterThan(0);
+  return [env.TEST_MIGRATIONS.slice(0, index), env.TEST_MIGRATIONS.slice(index)] as const;
+}
 
 it("upgrading an existing database invalidates plaintext session ids and reset tokens", async () => {
   const db = env.UPGRADE_DB;
@@ -16,11 +25,38 @@ it("upgrading an existing database invalidates plaintext session ids and reset t
   await applyD1Migrations(db, [initial!, ...later]);
 
   const row = await db.prepare("SELECT * FROM users WHERE email = 'old@example.com'").first<Record<string, unknown>>();
-  expect(row).toMatchObject({
-    hashed_password: "$2b$04$hash",
-    session_id: null,
-    reset_token: null,
-    failed_login_count: 0,
-    login_blocked_until: null,
-  });
+  expect(row).toMatchObject({ hashed_password: "$2b$04$hash", reset_token: null, failed_login_count: 0, login_blocked_until: null });
+  // The plaintext session was dropped (0002), so it did not move to the sessions table (0005).
+  expect((await db.prepare("SELECT count(*) AS n FROM sessions").first<{ n: number }>())!.n).toBe(0);
+});
+
+it("the sessions table keeps everyone logged in across the upgrade: live sessions move, with digest and deadlines", async () => {
+  const db = env.UPGRADE_SESSIONS_DB;
+  const [before, from] = splitAt("0005_");
+  await applyD1Migrations(db, before);
+  const now = Math.floor(Date.now() / 1000);
+  const live = crypto.randomUUID();
+  const expired = crypto.randomUUID();
+  const insert = db.prepare(
+    "INSERT INTO users (email, hashed_password, session_id, session_expires_at, session_idle_expires_at) VALUES (?, ?, ?, ?, ?)",
+  );
+  await db.batch([
+    insert.bind("live@example.com", "$2b$04$hash", await sha256Hex(live), now + 3600, now + 600),
+    insert.bind("expired@example.com", "$2b$04$hash", await sha256Hex(expired), now + 3600, now - 1),
+    db.prepare("INSERT INTO users (email, hashed_password) VALUES ('none@example.com', '$2b$04$hash')"),
+  ]);
+
+  await applyD1Migrations(db, [...before, ...from]);
+
+  const rows = (await db.prepare("SELECT * FROM sessions").all<Record<string, unknown>>()).results;
+  expect(rows).toHaveLength(1);
+  expect(rows[0]).toMatchObject({ secret_hash: await sha256Hex(live), expires_at: now + 3600, idle_expires_at: now + 600 });
+  expect(String(rows[0]!.id)).toMatch(/^[0-9a-f]{32}$/);
+  const columns = (await db.prepare("PRAGMA table_info(users)").all<{ name: string }>()).results.map((c) => c.name);
+  expect(columns).not.toContain("session_id");
+
+  // The cookie from before the upgrade still works, through the app, on the upgraded database.
+  const profile = await call("GET", "/profile", { cookie: `session_id=${live}`, bindings: { DB: db } });
+  expect([profile.status, await profile.json()]).toEqual([200, { email: "live@example.com" }]);
+  expect((await call("GET", "/profile", { cookie: `session_id=${expired}`, bindings: { DB: db } })).status).toBe(403);
 });

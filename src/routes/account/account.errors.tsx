@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { InvalidResetToken } from "../../auth/errors";
+import { InvalidResetToken, NotLoggedIn } from "../../auth/errors";
 import type { AppEnv } from "../../http/context";
 import { failureOf, logUnexpected } from "../../http/errors";
-import { ForgotPage, LoginPage, ProblemPage, RegisterPage, ResetPage } from "../../views/account";
+import { DeletePage, ForgotPage, LoginPage, PasswordPage, ProblemPage, RegisterPage, ResetPage } from "../../views/account";
 import type { Layout } from "../../views/layout";
 import { pageMessage } from "../../views/messages";
 
@@ -30,6 +30,9 @@ const formAfterFailure: Record<string, (c: Context<AppEnv>, refill: Refill) => R
   ["/account/reset"]: (c, { error, email, token, tokenRefused }) => (
     <ResetPage error={error} email={email} token={tokenRefused ? "" : token} minLength={minLength(c)} />
   ),
+  // Passwords are never put back into a form.
+  ["/account/password"]: (c, { error }) => <PasswordPage error={error} minLength={minLength(c)} />,
+  ["/account/delete"]: (c, { error }) => <DeletePage error={error} email={c.get("sessionEmail") ?? ""} />,
 };
 
 /**
@@ -43,9 +46,11 @@ export async function pageFailure(error: unknown, c: Context<AppEnv>): Promise<R
   if (!failure) logUnexpected(error, c);
   const status = failure?.status ?? 500;
   const resetTokenMinutes = Math.round((c.var.config?.auth.resetTokenLifetimeSeconds ?? 3600) / 60);
-  const message = pageMessage(error, status, { resetTokenMinutes });
+  const passwordOnly = c.req.path === "/account/password" || c.req.path === "/account/delete";
+  const message = pageMessage(error, status, { resetTokenMinutes, passwordOnly });
   // Refusals from before the page's own code (CSRF, body size, settings) have no form to fill in again.
-  const formFailure = failure && (!(error instanceof HTTPException) || status === 400);
+  // Not logged in (any more): there is no form to show, only the way to log in.
+  const formFailure = failure && !(error instanceof NotLoggedIn) && (!(error instanceof HTTPException) || status === 400);
   const form = c.req.method === "POST" && formFailure ? formAfterFailure[c.req.path] : undefined;
   if (form) {
     const refill = { error: message, ...(await submitted(c)), tokenRefused: error instanceof InvalidResetToken };

@@ -1,12 +1,30 @@
 import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { validBody } from "../../http/body";
-import type { AppEnv } from "../../http/context";
+import { type AppEnv, clientInfo, requireSession } from "../../http/context";
 import { clearSessionCookie, readDeviceCookie, readSessionCookie, setDeviceCookie, setSessionCookie } from "../../http/cookie";
 import type { AppRouteHandler } from "../../http/router";
 import { checkNewPassword } from "../../http/schemas";
-import { DonePage, ForgotPage, LoginPage, ProfilePage, RegisterPage, ResetPage, TokenPage } from "../../views/account";
+import {
+  AccountDeletedPage,
+  DeletePage,
+  DonePage,
+  ForgotPage,
+  LoginPage,
+  PasswordChangedPage,
+  PasswordPage,
+  ProfilePage,
+  RegisterPage,
+  ResetPage,
+  SessionsPage,
+  TokenPage,
+} from "../../views/account";
 import type * as routes from "./account.routes";
+import { RequestResetBody, ResetBody } from "../password-reset/password-reset.routes";
+import { LoginBody } from "../sessions/sessions.routes";
+import { ChangePasswordBody, DeleteAccountBody } from "../profile/profile.routes";
+import { RegisterBody } from "../users/users.routes";
+import { EndSessionForm } from "./account.routes";
 
 const minLength = (c: Context<AppEnv>) => c.var.config.passwordMinLength;
 
@@ -23,7 +41,7 @@ export const home: AppRouteHandler<typeof routes.home> = async (c) => {
 export const registerForm: AppRouteHandler<typeof routes.registerForm> = (c) => c.html(<RegisterPage minLength={minLength(c)} />, 200);
 
 export const register: AppRouteHandler<typeof routes.register> = async (c) => {
-  const { email, password } = validBody(c);
+  const { email, password } = validBody(c, RegisterBody);
   checkNewPassword(password, minLength(c), "password");
   await c.var.auth.registerUser(email, password);
   setCookie(c, REGISTERED_COOKIE, email, { ...registeredCookieOptions(c), maxAge: 600 });
@@ -40,8 +58,8 @@ export const loginForm: AppRouteHandler<typeof routes.loginForm> = (c) => {
 };
 
 export const logIn: AppRouteHandler<typeof routes.logIn> = async (c) => {
-  const { email, password } = validBody(c);
-  const { sessionId, deviceToken } = await c.var.auth.logIn(email, password, readDeviceCookie(c));
+  const { email, password } = validBody(c, LoginBody);
+  const { sessionId, deviceToken } = await c.var.auth.logIn(email, password, readDeviceCookie(c), clientInfo(c));
   setSessionCookie(c, sessionId, c.var.config.auth.sessionLifetimeSeconds);
   setDeviceCookie(c, deviceToken);
   return c.redirect("/account/profile", 303);
@@ -62,7 +80,7 @@ export const logOut: AppRouteHandler<typeof routes.logOut> = async (c) => {
 export const forgotForm: AppRouteHandler<typeof routes.forgotForm> = (c) => c.html(<ForgotPage />, 200);
 
 export const forgot: AppRouteHandler<typeof routes.forgot> = async (c) => {
-  const { email } = validBody(c);
+  const { email } = validBody(c, RequestResetBody);
   const token = await c.var.auth.getResetPasswordToken(email);
   const minutes = Math.round(c.var.config.auth.resetTokenLifetimeSeconds / 60);
   return c.html(<TokenPage email={email} token={token} minutes={minutes} minLength={minLength(c)} />, 200);
@@ -71,8 +89,65 @@ export const forgot: AppRouteHandler<typeof routes.forgot> = async (c) => {
 export const resetForm: AppRouteHandler<typeof routes.resetForm> = (c) => c.html(<ResetPage minLength={minLength(c)} />, 200);
 
 export const reset: AppRouteHandler<typeof routes.reset> = async (c) => {
-  const { email, reset_token, new_password } = validBody(c);
+  const { email, reset_token, new_password } = validBody(c, ResetBody);
   checkNewPassword(new_password, minLength(c), "new_password");
   await c.var.auth.updatePassword(reset_token, new_password, email);
   return c.html(<DonePage />, 200);
+};
+
+/** The live session of the request, or undefined (the GET pages send the reader to log in). */
+const sessionOf = (c: Context<AppEnv>) => c.var.auth.getSession(readSessionCookie(c));
+
+const ENDED_NOTICE: Record<string, string> = {
+  one: "That session was logged out.",
+  others: "Every other session was logged out: only this device is still logged in.",
+};
+
+export const sessionsPage: AppRouteHandler<typeof routes.sessionsPage> = async (c) => {
+  const current = await sessionOf(c);
+  if (!current) return c.redirect("/account/login", 303);
+  const sessions = await c.var.auth.listSessions(current);
+  return c.html(<SessionsPage sessions={sessions} notice={ENDED_NOTICE[c.req.valid("query").ended ?? ""]} />, 200);
+};
+
+export const endSession: AppRouteHandler<typeof routes.endSession> = async (c) => {
+  const { session } = validBody(c, EndSessionForm);
+  const current = await requireSession(c);
+  await c.var.auth.endSessionById(current, session);
+  if (session !== current.session.id) return c.redirect("/account/sessions?ended=one", 303);
+  clearSessionCookie(c);
+  return c.redirect("/account/login?logged_out=1", 303);
+};
+
+export const endOtherSessions: AppRouteHandler<typeof routes.endOtherSessions> = async (c) => {
+  await c.var.auth.endOtherSessions(await requireSession(c));
+  return c.redirect("/account/sessions?ended=others", 303);
+};
+
+export const passwordForm: AppRouteHandler<typeof routes.passwordForm> = async (c) => {
+  if (!(await sessionOf(c))) return c.redirect("/account/login", 303);
+  return c.html(<PasswordPage minLength={minLength(c)} />, 200);
+};
+
+export const changePassword: AppRouteHandler<typeof routes.changePassword> = async (c) => {
+  const { current_password, new_password } = validBody(c, ChangePasswordBody);
+  checkNewPassword(new_password, minLength(c), "new_password");
+  const current = await requireSession(c);
+  const secret = await c.var.auth.changePassword(current, current_password, new_password, readDeviceCookie(c));
+  setSessionCookie(c, secret, c.var.config.auth.sessionLifetimeSeconds);
+  return c.html(<PasswordChangedPage />, 200);
+};
+
+export const deleteForm: AppRouteHandler<typeof routes.deleteForm> = async (c) => {
+  const current = await sessionOf(c);
+  if (!current) return c.redirect("/account/login", 303);
+  return c.html(<DeletePage email={current.user.email} />, 200);
+};
+
+export const deleteAccount: AppRouteHandler<typeof routes.deleteAccount> = async (c) => {
+  const { password } = validBody(c, DeleteAccountBody);
+  const current = await requireSession(c);
+  await c.var.auth.deleteAccount(current, password, readDeviceCookie(c));
+  clearSessionCookie(c);
+  return c.html(<AccountDeletedPage />, 200);
 };

@@ -1,11 +1,20 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { InvalidCredentials, InvalidResetToken, LoginThrottled, UnknownEmail, UserAlreadyExists } from "../../auth/errors";
+import {
+  InvalidCredentials,
+  InvalidResetToken,
+  LoginThrottled,
+  NoSuchSession,
+  NotLoggedIn,
+  UnknownEmail,
+  UserAlreadyExists,
+} from "../../auth/errors";
 import { formOrJsonBody } from "../../http/body";
 import { rateLimit } from "../../http/rate-limit";
-import { failures, formOrJson, htmlContent, redirectTo, setSessionCookie } from "../../http/responses";
+import { clearSessionCookie, failures, formOrJson, htmlContent, redirectTo, setSessionCookie } from "../../http/responses";
 import { SessionCookie } from "../../http/schemas";
 import { LoginBody } from "../sessions/sessions.routes";
 import { RequestResetBody, ResetBody } from "../password-reset/password-reset.routes";
+import { ChangePasswordBody, DeleteAccountBody } from "../profile/profile.routes";
 import { RegisterBody } from "../users/users.routes";
 
 /**
@@ -143,5 +152,101 @@ export const reset = createRoute({
   responses: {
     200: htmlContent("Password updated, with a link to log in."),
     ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", InvalidResetToken], { html: true }),
+  },
+});
+
+export const sessionsPage = createRoute({
+  method: "get",
+  path: "/account/sessions",
+  tags,
+  summary: "Where you are logged in",
+  request: {
+    cookies: SessionCookie,
+    query: z.object({ ended: z.string().optional().openapi({ description: "Present: say which sessions were just ended." }) }),
+  },
+  responses: {
+    200: htmlContent("Every session (device, country, when), a button per session and one to log out everywhere else."),
+    303: redirectTo("/account/login", "Not logged in."),
+    ...failures([], { html: true }),
+  },
+});
+
+export const EndSessionForm = z.object({ session: z.string().max(64).openapi({ description: "A session id from the list." }) });
+
+export const endSession = createRoute({
+  method: "post",
+  path: "/account/sessions/end",
+  tags,
+  summary: "Log one session out (form post)",
+  middleware: [formOrJsonBody(["session"])] as const,
+  request: { cookies: SessionCookie, body: formOrJson(EndSessionForm) },
+  responses: {
+    303: redirectTo("/account/sessions?ended=one", "Ended; back to the list (to the login form if it was this one)."),
+    ...failures(["invalid", "tooLarge", "crossSite", NotLoggedIn, NoSuchSession], { html: true }),
+  },
+});
+
+export const endOtherSessions = createRoute({
+  method: "post",
+  path: "/account/sessions/end-others",
+  tags,
+  summary: "Log out everywhere else (form post)",
+  request: { cookies: SessionCookie },
+  responses: {
+    303: redirectTo("/account/sessions?ended=others", "Ended; back to the list."),
+    ...failures(["tooLarge", "crossSite", NotLoggedIn], { html: true }),
+  },
+});
+
+export const passwordForm = createRoute({
+  method: "get",
+  path: "/account/password",
+  tags,
+  summary: "Change-password form",
+  request: { cookies: SessionCookie },
+  responses: {
+    200: htmlContent("The form."),
+    303: redirectTo("/account/login", "Not logged in."),
+    ...failures([], { html: true }),
+  },
+});
+
+export const changePassword = createRoute({
+  method: "post",
+  path: "/account/password",
+  tags,
+  summary: "Change the password (form post)",
+  middleware: [rateLimit("LOGIN_RATE_LIMITER", "password-change"), formOrJsonBody(["current_password", "new_password"])] as const,
+  request: { cookies: SessionCookie, body: formOrJson(ChangePasswordBody) },
+  responses: {
+    200: htmlContent("Changed: other devices are logged out, this one has a new session cookie.", setSessionCookie),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, InvalidCredentials, LoginThrottled], { html: true }),
+  },
+});
+
+export const deleteForm = createRoute({
+  method: "get",
+  path: "/account/delete",
+  tags,
+  summary: "Delete-account form",
+  description: "Says what will be deleted and asks for the password.",
+  request: { cookies: SessionCookie },
+  responses: {
+    200: htmlContent("The form."),
+    303: redirectTo("/account/login", "Not logged in."),
+    ...failures([], { html: true }),
+  },
+});
+
+export const deleteAccount = createRoute({
+  method: "post",
+  path: "/account/delete",
+  tags,
+  summary: "Delete the account (form post)",
+  middleware: [rateLimit("LOGIN_RATE_LIMITER", "account-delete"), formOrJsonBody(["password"])] as const,
+  request: { cookies: SessionCookie, body: formOrJson(DeleteAccountBody) },
+  responses: {
+    200: htmlContent("Deleted; the cookie is cleared.", clearSessionCookie),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, InvalidCredentials, LoginThrottled], { html: true }),
   },
 });

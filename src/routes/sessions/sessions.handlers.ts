@@ -1,12 +1,13 @@
 import { NotLoggedIn } from "../../auth/errors";
 import { validBody } from "../../http/body";
+import { clientInfo } from "../../http/context";
 import { clearSessionCookie, readDeviceCookie, readSessionCookie, setDeviceCookie, setSessionCookie } from "../../http/cookie";
 import type { AppRouteHandler } from "../../http/router";
-import type { logIn as logInRoute, logOut as logOutRoute } from "./sessions.routes";
+import { LoginBody, type logIn as logInRoute, type logOut as logOutRoute } from "./sessions.routes";
 
 export const logIn: AppRouteHandler<typeof logInRoute> = async (c) => {
-  const { email, password } = validBody(c);
-  const { sessionId, deviceToken } = await c.var.auth.logIn(email, password, readDeviceCookie(c));
+  const { email, password } = validBody(c, LoginBody);
+  const { sessionId, deviceToken } = await c.var.auth.logIn(email, password, readDeviceCookie(c), clientInfo(c));
   setSessionCookie(c, sessionId, c.var.config.auth.sessionLifetimeSeconds);
   setDeviceCookie(c, deviceToken);
   return c.json({ email, message: "logged in" as const }, 200);

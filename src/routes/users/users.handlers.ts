@@ -3,10 +3,10 @@ import { validBody } from "../../http/body";
 import { readSessionCookie } from "../../http/cookie";
 import type { AppRouteHandler } from "../../http/router";
 import { checkNewPassword } from "../../http/schemas";
-import type { profile as profileRoute, register as registerRoute } from "./users.routes";
+import { type profile as profileRoute, RegisterBody, type register as registerRoute } from "./users.routes";
 
 export const register: AppRouteHandler<typeof registerRoute> = async (c) => {
-  const { email, password } = validBody(c);
+  const { email, password } = validBody(c, RegisterBody);
   checkNewPassword(password, c.var.config.passwordMinLength, "password");
   await c.var.auth.registerUser(email, password);
   return c.json({ email, message: "user created" as const }, 200);

@@ -1,0 +1,26 @@
+/**
+ * Errors the data layer throws. They live here, not in auth/, so that db/ imports nothing from
+ * the layers above it; auth/errors.ts re-exports them with the rest of the domain errors.
+ */
+export class DomainError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** No row matched a lookup (SQLAlchemy's NoResultFound). */
+export class NoResultFound extends DomainError {}
+
+/** A lookup named no column, an unknown column, or a value that cannot be matched. */
+export class InvalidRequestError extends DomainError {}
+
+/** An update named a column that users does not have (Python's ValueError in the original). */
+export class UnknownColumnError extends DomainError {}
+
+/** Registration of an email that already has an account. */
+export class UserAlreadyExists extends DomainError {
+  constructor(readonly email: string) {
+    super(`User ${email} already exists`);
+  }
+}

@@ -1,0 +1,174 @@
+import { and, desc, eq, gt, isNull, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
+import type { DrizzleD1Database } from "drizzle-orm/d1";
+import { loginDevices, users } from "./schema";
+
+/**
+ * The statements of the login throttle and of remembered clients (OWASP's device cookies),
+ * built here and run by DB inside its batches.
+ */
+
+type Drizzle = DrizzleD1Database & { $client: D1Database };
+
+/** A user keeps this many remembered login clients; the least recently used beyond go. */
+export const MAX_LOGIN_DEVICES_PER_USER = 20;
+/** A client is remembered for a year after its last successful login (the cookie's Max-Age). */
+export const TRUSTED_DEVICE_SECONDS = 365 * 24 * 60 * 60;
+/**
+ * Before any failure there is no wait to serialise a burst of attempts: at most this many are
+ * checked in one second per throttle (the rest get 429); once one fails, the backoff takes over.
+ */
+export const MAX_LOGIN_CHECKS_PER_SECOND = 10;
+
+type Throttle = typeof users | typeof loginDevices;
+
+/**
+ * When the next login attempt may be checked, once one more failure is counted on top of
+ * `failures`: after the n-th consecutive failure, 0, 1, 2, 4 ... seconds, capped at `maxWait`.
+ */
+function blockedUntilAfterFailure(failures: Throttle["failedLoginCount"], now: number, maxWait: number): SQL {
+  return sql`CASE WHEN ${failures} < 1 THEN NULL ELSE ${now} + min(${maxWait}, 1 << min(${failures} - 1, 30)) END`;
+}
+
+/** May an attempt be checked now: no wait pending, and (before any failure) room in this second. */
+function mayCheck(t: Throttle, now: number) {
+  return and(
+    or(isNull(t.loginBlockedUntil), lte(t.loginBlockedUntil, now)),
+    sql`(${t.failedLoginCount} >= 1 OR ${t.loginChecksAt} IS NOT ${now} OR ${t.loginChecks} < ${MAX_LOGIN_CHECKS_PER_SECOND})`,
+  );
+}
+
+/** The claim: the wait this attempt's failure would set, and one more check in this second. */
+function claim(t: Throttle, now: number, maxWait: number) {
+  return {
+    loginBlockedUntil: blockedUntilAfterFailure(t.failedLoginCount, now, maxWait),
+    loginChecks: sql`CASE WHEN ${t.loginChecksAt} IS ${now} THEN ${t.loginChecks} + 1 ELSE 1 END`,
+    loginChecksAt: now,
+  };
+}
+
+const userIdOf = (email: string) => sql`(SELECT ${users.id} FROM ${users} WHERE ${users.email} = ${email})`;
+
+/** The backoff left as it is by a success from a remembered client, reset by any other success. */
+export const NO_LOGIN_BACKOFF = { failedLoginCount: 0, loginBlockedUntil: null } as const;
+
+/**
+ * The three statements of a claim (one batch): claim the device's throttle if `deviceHash` is a
+ * client remembered for this account within the year, else the account's; then read the user
+ * and whether the device was remembered. See DB.claimLoginAttempt.
+ */
+export function claimStatements(db: Drizzle, email: string, deviceHash: string, now: number, maxWait: number) {
+  const trustedSince = now - TRUSTED_DEVICE_SECONDS;
+  return [
+    db
+      .update(loginDevices)
+      .set(claim(loginDevices, now, maxWait))
+      .where(
+        and(
+          eq(loginDevices.userId, userIdOf(email)),
+          eq(loginDevices.tokenHash, deviceHash),
+          gt(loginDevices.lastLoginAt, trustedSince),
+          mayCheck(loginDevices, now),
+        ),
+      )
+      .returning({ userId: loginDevices.userId }),
+    db
+      .update(users)
+      .set(claim(users, now, maxWait))
+      .where(
+        and(
+          eq(users.email, email),
+          mayCheck(users, now),
+          sql`NOT EXISTS (SELECT 1 FROM login_devices WHERE login_devices.user_id = users.id AND login_devices.token_hash = ${deviceHash} AND login_devices.last_login_at > ${trustedSince})`,
+        ),
+      )
+      .returning({ id: users.id }),
+    db
+      // Aliased: D1 returns rows keyed by column name, so an unaliased login_devices.login_blocked_until
+      // would overwrite users.login_blocked_until.
+      .select({
+        user: users,
+        deviceUserId: sql<number | null>`${loginDevices.userId}`.as("device_user_id"),
+        deviceBlockedUntil: sql<number | null>`${loginDevices.loginBlockedUntil}`.as("device_blocked_until"),
+      })
+      .from(users)
+      .leftJoin(
+        loginDevices,
+        and(eq(loginDevices.userId, users.id), eq(loginDevices.tokenHash, deviceHash), gt(loginDevices.lastLoginAt, trustedSince)),
+      )
+      .where(eq(users.email, email))
+      .limit(1),
+  ] as const;
+}
+
+/**
+ * Counts a failed attempt for `email` (one atomic statement, so concurrent failures each count):
+ * on the device's own throttle when `deviceHash` names a client remembered for that account,
+ * else on the account's. An unknown email matches no row, at the same cost.
+ */
+export function recordFailureStatement(db: Drizzle, email: string, now: number, maxWait: number, deviceHash?: string) {
+  if (deviceHash !== undefined) {
+    const failures = loginDevices.failedLoginCount; // the count before this failure, in SET expressions
+    return db
+      .update(loginDevices)
+      .set({ failedLoginCount: sql`${failures} + 1`, loginBlockedUntil: blockedUntilAfterFailure(failures, now, maxWait) })
+      .where(and(eq(loginDevices.userId, userIdOf(email)), eq(loginDevices.tokenHash, deviceHash)));
+  }
+  const failures = users.failedLoginCount;
+  return db
+    .update(users)
+    .set({ failedLoginCount: sql`${failures} + 1`, loginBlockedUntil: blockedUntilAfterFailure(failures, now, maxWait) })
+    .where(eq(users.email, email));
+}
+
+/** A remembered login client, as a successful login records it. */
+export interface DeviceLogin {
+  /** The digest of the fresh token this client gets now (tokens are rotated on every login). */
+  tokenHash: string;
+  /** The digest of the token it presented, when that was already trusted for this account: its
+   * row is replaced, and only its own backoff reset, not the account's. */
+  trustedHash?: string;
+  now: number;
+}
+
+/**
+ * Remembers the client for the user, while `guard` (a condition on users) holds: spends the
+ * token it presented, records the fresh one, keeps the MAX_LOGIN_DEVICES_PER_USER most recent.
+ */
+export function rememberDeviceStatements(db: Drizzle, userId: number, guard: SQL | undefined, device: DeviceLogin) {
+  return [
+    db.delete(loginDevices).where(and(eq(loginDevices.userId, userId), eq(loginDevices.tokenHash, device.trustedHash ?? ""))),
+    db
+      .insert(loginDevices)
+      .select(
+        db
+          .select({
+            userId: users.id,
+            tokenHash: sql`${device.tokenHash}`.as("token_hash"),
+            failedLoginCount: sql`0`.as("failed_login_count"),
+            loginBlockedUntil: sql`NULL`.as("login_blocked_until"),
+            loginChecksAt: sql`NULL`.as("login_checks_at"),
+            loginChecks: sql`0`.as("login_checks"),
+            lastLoginAt: sql`${device.now}`.as("last_login_at"),
+          })
+          .from(users)
+          .where(guard),
+      )
+      .onConflictDoNothing(),
+    db
+      .delete(loginDevices)
+      .where(
+        and(
+          eq(loginDevices.userId, userId),
+          notInArray(
+            loginDevices.tokenHash,
+            db
+              .select({ tokenHash: loginDevices.tokenHash })
+              .from(loginDevices)
+              .where(eq(loginDevices.userId, userId))
+              .orderBy(desc(loginDevices.lastLoginAt))
+              .limit(MAX_LOGIN_DEVICES_PER_USER),
+          ),
+        ),
+      ),
+  ] as const;
+}

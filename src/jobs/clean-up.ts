@@ -1,0 +1,22 @@
+import { drizzle } from "drizzle-orm/d1";
+import { Auth } from "../auth/auth";
+import { ConfigError, readConfig } from "../config";
+import { DB } from "../db/db";
+import { logLine, summarizeError } from "../log";
+
+/**
+ * The daily Cron Trigger (wrangler.toml [triggers]): deletes ended sessions, expired reset tokens
+ * and clients not seen for a year, in bounded rounds, and logs one line of counts. Nothing here
+ * is needed for correctness (every read checks deadlines); it keeps the tables small.
+ */
+export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+  try {
+    const auth = new Auth(new DB(drizzle(env.DB)), readConfig(env).auth);
+    const removed = await auth.cleanUp();
+    logLine("info", { job: "clean-up", cron: controller.cron, ...removed });
+  } catch (error) {
+    const details = error instanceof ConfigError ? { error: "ConfigError", variable: error.variable } : summarizeError(error);
+    logLine("error", { job: "clean-up", cron: controller.cron, ...details });
+    throw error;
+  }
+}

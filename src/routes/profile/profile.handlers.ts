@@ -1,0 +1,57 @@
+import { validBody } from "../../http/body";
+import { requireSession } from "../../http/context";
+import { clearSessionCookie, readDeviceCookie, setSessionCookie } from "../../http/cookie";
+import type { AppRouteHandler } from "../../http/router";
+import { checkNewPassword } from "../../http/schemas";
+import type * as routes from "./profile.routes";
+import { ChangePasswordBody, DeleteAccountBody } from "./profile.routes";
+
+export const listSessions: AppRouteHandler<typeof routes.listSessions> = async (c) => {
+  const sessions = await c.var.auth.listSessions(await requireSession(c));
+  return c.json(
+    {
+      sessions: sessions.map((s) => ({
+        id: s.id,
+        device: s.device,
+        country: s.country,
+        created_at: s.createdAt,
+        last_used_at: s.lastUsedAt,
+        current: s.current,
+      })),
+    },
+    200,
+  );
+};
+
+export const endSession: AppRouteHandler<typeof routes.endSession> = async (c) => {
+  await c.var.auth.endSessionById(await requireSession(c), c.req.valid("param").id);
+  return c.json({ message: "session ended" as const }, 200);
+};
+
+export const endOtherSessions: AppRouteHandler<typeof routes.endOtherSessions> = async (c) => {
+  const ended = await c.var.auth.endOtherSessions(await requireSession(c));
+  return c.json({ message: "other sessions ended" as const, ended }, 200);
+};
+
+export const endAllSessions: AppRouteHandler<typeof routes.endAllSessions> = async (c) => {
+  const ended = await c.var.auth.endAllSessions(await requireSession(c));
+  clearSessionCookie(c);
+  return c.json({ message: "all sessions ended" as const, ended }, 200);
+};
+
+export const changePassword: AppRouteHandler<typeof routes.changePassword> = async (c) => {
+  const { current_password, new_password } = validBody(c, ChangePasswordBody);
+  checkNewPassword(new_password, c.var.config.passwordMinLength, "new_password");
+  const current = await requireSession(c);
+  const secret = await c.var.auth.changePassword(current, current_password, new_password, readDeviceCookie(c));
+  setSessionCookie(c, secret, c.var.config.auth.sessionLifetimeSeconds);
+  return c.json({ email: current.user.email, message: "password changed" as const }, 200);
+};
+
+export const deleteAccount: AppRouteHandler<typeof routes.deleteAccount> = async (c) => {
+  const { password } = validBody(c, DeleteAccountBody);
+  const current = await requireSession(c);
+  await c.var.auth.deleteAccount(current, password, readDeviceCookie(c));
+  clearSessionCookie(c);
+  return c.json({ email: current.user.email, message: "account deleted" as const }, 200);
+};

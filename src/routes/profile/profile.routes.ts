@@ -1,0 +1,125 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { InvalidCredentials, LoginThrottled, NoSuchSession, NotLoggedIn } from "../../auth/errors";
+import { formOrJsonBody } from "../../http/body";
+import { rateLimit } from "../../http/rate-limit";
+import { clearSessionCookie, failures, formOrJson, jsonContent, setSessionCookie } from "../../http/responses";
+import { newPassword, password, SessionCookie } from "../../http/schemas";
+
+/**
+ * The logged-in user's sessions and account: every route reads the session cookie. Changing the
+ * password and deleting the account check the password under the login throttle.
+ */
+const tags = ["Account"];
+const security = [{ sessionCookie: [] }];
+
+export const SessionSchema = z
+  .object({
+    id: z.string().openapi({
+      description: "The session's public id: names it here, useless for logging in.",
+      example: "5f0c3b2a9d8e4f7a1b6c2d3e4f5a6b7c",
+    }),
+    device: z.string().nullable().openapi({ description: "From the User-Agent it was opened with.", example: "Firefox on Linux" }),
+    country: z.string().nullable().openapi({ description: "Cloudflare's country code of the login request.", example: "FR" }),
+    created_at: z.number().int().openapi({ description: "Unix seconds." }),
+    last_used_at: z.number().int().openapi({ description: "Unix seconds (moved at most once per refresh step)." }),
+    current: z.boolean().openapi({ description: "This is the session making the request." }),
+  })
+  .openapi("Session");
+
+export const listSessions = createRoute({
+  method: "get",
+  path: "/profile/sessions",
+  tags,
+  summary: "My sessions",
+  description: "Every live session of the logged-in user (every device it is logged in on), most recently used first.",
+  security,
+  request: { cookies: SessionCookie },
+  responses: {
+    200: jsonContent(z.object({ sessions: z.array(SessionSchema) }), "The sessions."),
+    ...failures([NotLoggedIn]),
+  },
+});
+
+export const endSession = createRoute({
+  method: "delete",
+  path: "/profile/sessions/{id}",
+  tags,
+  summary: "End one of my sessions",
+  description: "Logs that device out. Another user's session id is answered exactly like an unknown one.",
+  security,
+  request: {
+    cookies: SessionCookie,
+    params: z.object({ id: z.string().max(64).openapi({ description: "From `GET /profile/sessions`." }) }),
+  },
+  responses: {
+    200: jsonContent(z.object({ message: z.literal("session ended") }), "Ended."),
+    ...failures(["tooLarge", "crossSite", NotLoggedIn, NoSuchSession]),
+  },
+});
+
+const ended = (message: string) =>
+  z.object({ message: z.literal(message), ended: z.number().int().openapi({ description: "How many sessions ended." }) });
+
+export const endOtherSessions = createRoute({
+  method: "post",
+  path: "/profile/sessions/end-others",
+  tags,
+  summary: "Log out everywhere else",
+  description: "Ends every session of the user but this one.",
+  security,
+  request: { cookies: SessionCookie },
+  responses: {
+    200: jsonContent(ended("other sessions ended"), "Ended."),
+    ...failures(["tooLarge", "crossSite", NotLoggedIn]),
+  },
+});
+
+export const endAllSessions = createRoute({
+  method: "post",
+  path: "/profile/sessions/end-all",
+  tags,
+  summary: "Log out everywhere",
+  description: "Ends every session of the user, this one included; the cookie is cleared.",
+  security,
+  request: { cookies: SessionCookie },
+  responses: {
+    200: jsonContent(ended("all sessions ended"), "Ended.", clearSessionCookie),
+    ...failures(["tooLarge", "crossSite", NotLoggedIn]),
+  },
+});
+
+export const ChangePasswordBody = z.object({ current_password: password("current_password"), new_password: newPassword("new_password") });
+
+export const changePassword = createRoute({
+  method: "put",
+  path: "/profile/password",
+  tags,
+  summary: "Change my password",
+  description:
+    "Needs the current password (a wrong one counts in the login backoff like a failed login). Every other session ends and this one gets a new secret: a new `session_id` cookie.",
+  security,
+  middleware: [rateLimit("LOGIN_RATE_LIMITER", "password-change"), formOrJsonBody(["current_password", "new_password"])] as const,
+  request: { cookies: SessionCookie, body: formOrJson(ChangePasswordBody) },
+  responses: {
+    200: jsonContent(z.object({ email: z.string(), message: z.literal("password changed") }), "Changed.", setSessionCookie),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, InvalidCredentials, LoginThrottled]),
+  },
+});
+
+export const DeleteAccountBody = z.object({ password: password() });
+
+export const deleteAccount = createRoute({
+  method: "post",
+  path: "/profile/delete",
+  tags,
+  summary: "Delete my account",
+  description:
+    "Needs the password (checked under the login backoff). The user, every session and any reset token are deleted in one step; the cookie is cleared and the email can register again.",
+  security,
+  middleware: [rateLimit("LOGIN_RATE_LIMITER", "account-delete"), formOrJsonBody(["password"])] as const,
+  request: { cookies: SessionCookie, body: formOrJson(DeleteAccountBody) },
+  responses: {
+    200: jsonContent(z.object({ email: z.string(), message: z.literal("account deleted") }), "Deleted.", clearSessionCookie),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, InvalidCredentials, LoginThrottled]),
+  },
+});
