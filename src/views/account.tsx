@@ -1,3 +1,4 @@
+import type { SessionInfo } from "../auth/auth";
 import { Alerts, Layout } from "./layout";
 
 /** Accepts what the API accepts: `type="email"` would refuse addresses the service allows. */
@@ -88,21 +89,12 @@ export function ProfilePage(props: { email: string; notice?: string }) {
   );
 }
 
-export interface SessionRow {
-  id: string;
-  device: string | null;
-  country: string | null;
-  createdAt: number;
-  lastUsedAt: number;
-  current: boolean;
-}
-
 /** A Unix time as a person reads it, in UTC (the server does not know the reader's zone). */
 function when(seconds: number): string {
   return `${new Date(seconds * 1000).toISOString().slice(0, 16).replace("T", " ")} UTC`;
 }
 
-export function SessionsPage(props: { sessions: SessionRow[]; notice?: string }) {
+export function SessionsPage(props: { sessions: SessionInfo[]; notice?: string }) {
   const others = props.sessions.filter((s) => !s.current).length;
   return (
     <Layout title="Where you are logged in" wide>
