@@ -29,6 +29,8 @@ export default defineConfig(async () => {
                   BCRYPT_COST: "4",
                   // Thousands of generated requests would bury the test report; one test turns it on.
                   LOG_REQUESTS: "false",
+                  // No mail unless a test asks for it (with a capturing EMAIL binding, test/mail.ts).
+                  MAIL_TRANSPORT: "none",
                 },
               },
             }),

@@ -7,7 +7,8 @@
 //   npm run deploy -- --env production --dry-run       (checks and builds into dist/, uploads nothing)
 // Checks: the settings, through the Worker's own parser (src/config.ts); a real database_id (not
 // the all-zero placeholder); and for production, settings that must be safe unless overridden
-// explicitly: PASSWORD_MIN_LENGTH 8 or more (--allow-short-passwords).
+// explicitly: PASSWORD_MIN_LENGTH 8 or more (--allow-short-passwords), reset tokens by mail only
+// (--allow-tokens-in-responses); and no example.com placeholder left in MAIL_FROM or PUBLIC_URL.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -15,7 +16,7 @@ import { unstable_readConfig } from "wrangler";
 import { copyDocsAssets } from "./copy-docs-assets.mjs";
 import { checkSettings, deployedVars, root } from "./lib/settings.mjs";
 
-const usage = "usage: npm run deploy -- --env <staging|production> [--dry-run] [--allow-short-passwords]";
+const usage = "usage: npm run deploy -- --env <staging|production> [--dry-run] [--allow-short-passwords] [--allow-tokens-in-responses]";
 let values;
 try {
   ({ values } = parseArgs({
@@ -23,6 +24,7 @@ try {
       env: { type: "string" },
       "dry-run": { type: "boolean", default: false },
       "allow-short-passwords": { type: "boolean", default: false },
+      "allow-tokens-in-responses": { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   }));
@@ -64,6 +66,24 @@ if (values.env === "production" && settings.passwordMinLength < 8 && !values["al
 }
 
 copyDocsAssets();
+if (values.env === "production" && settings.auth.resetTokenDelivery === "response" && !values["allow-tokens-in-responses"]) {
+  refuse(
+    'RESET_TOKEN_DELIVERY is "response" for production: POST /reset_password would hand a working reset token to anyone who knows an address. Set "email" in [env.production.vars], or deploy with --allow-tokens-in-responses if every caller is trusted',
+  );
+}
+if (settings.mail.transport !== "none") {
+  for (const [name, value] of [
+    ["MAIL_FROM", settings.mail.from],
+    ["PUBLIC_URL", settings.mail.publicUrl],
+  ]) {
+    if (/example\.(com|test)\b/.test(value)) {
+      refuse(
+        `${name} is still the placeholder ${JSON.stringify(value)}: set it in [env.${values.env}.vars] (links in mail start with PUBLIC_URL)`,
+      );
+    }
+  }
+}
+
 const wrangler = (...args) =>
   execFileSync(process.execPath, [path.join(root, "node_modules/wrangler/bin/wrangler.js"), ...args, "--env", values.env], {
     cwd: root,

@@ -110,7 +110,8 @@ function readOldUsers(buffer) {
 }
 
 function insertStatement(count) {
-  return `INSERT INTO users (email, hashed_password) VALUES ${Array(count).fill("(?, ?)").join(", ")} ON CONFLICT(email) DO NOTHING`;
+  // Imported users count as verified: the Flask original had them for years, with no way to verify.
+  return `INSERT INTO users (email, hashed_password, email_verified_at) VALUES ${Array(count).fill("(?, ?, unixepoch())").join(", ")} ON CONFLICT(email) DO NOTHING`;
 }
 
 /** Local: through Miniflare's D1, in batches; returns the emails it inserted. */
@@ -145,7 +146,7 @@ function importRemote(users) {
   for (let i = 0; i < users.length; i += ROWS_PER_STATEMENT) {
     const chunk = users.slice(i, i + ROWS_PER_STATEMENT);
     lines.push(
-      `INSERT INTO users (email, hashed_password) VALUES ${chunk.map((u) => `(${quote(u.email)}, ${quote(u.hashedPassword)})`).join(", ")} ON CONFLICT(email) DO NOTHING;`,
+      `INSERT INTO users (email, hashed_password, email_verified_at) VALUES ${chunk.map((u) => `(${quote(u.email)}, ${quote(u.hashedPassword)}, unixepoch())`).join(", ")} ON CONFLICT(email) DO NOTHING;`,
     );
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), "edge-auth-import-"));

@@ -9,7 +9,7 @@
 // --bundle exist for the stress script, which runs its own state and a prebuilt bundle.
 // A port already in use gets one line saying so and exit code 1.
 import { parseArgs } from "node:util";
-import { buildBundle, defaultPersistRoot, migrateLocal, startLocalServer } from "./lib/local-server.mjs";
+import { buildBundle, defaultPersistRoot, migrateLocal, ServerLog, startLocalServer } from "./lib/local-server.mjs";
 import { describePortProblem, portProblem } from "./lib/ports.mjs";
 import { checkSettings, localVars } from "./lib/settings.mjs";
 
@@ -59,6 +59,8 @@ try {
     persistRoot: values["persist-to"],
     bundle: values.bundle ?? buildBundle(),
     vars,
+    // INFO: each mail the local EMAIL binding simulates is printed (recipient, subject, files).
+    log: new ServerLog(),
   });
 } catch (error) {
   // Something took the port between the check and workerd's bind.

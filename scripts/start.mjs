@@ -37,7 +37,7 @@ if (!/^\d+$/.test(values.port) || port < 1 || port > 65535) {
   console.error(`start: --port ${JSON.stringify(values.port)} is not a port number\n${usage}`);
   process.exit(2);
 }
-if (Object.keys(overrides).some((name) => !/^[A-Z_][A-Z0-9_]*$/.test(name))) {
+if (values.var.some((pair) => !pair.includes(":")) || Object.keys(overrides).some((name) => !/^[A-Z_][A-Z0-9_]*$/.test(name))) {
   console.error(`start: --var takes NAME:VALUE\n${usage}`);
   process.exit(2);
 }

@@ -3,6 +3,7 @@ import { createApp } from "./http/create-app";
 import { configureOpenApi } from "./http/openapi";
 import { account } from "./routes/account/account.index";
 import { docs } from "./routes/docs/docs.index";
+import { emailRoutes } from "./routes/email/email.index";
 import { passwordReset } from "./routes/password-reset/password-reset.index";
 import { profile } from "./routes/profile/profile.index";
 import { root } from "./routes/root/root.index";
@@ -19,6 +20,7 @@ const routes = app
   .route("/", sessions)
   .route("/", passwordReset)
   .route("/", profile)
+  .route("/", emailRoutes)
   .route("/", account)
   .route("/", docs);
 configureOpenApi(app);

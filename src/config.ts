@@ -1,7 +1,24 @@
 import type { AuthOptions } from "./auth/auth";
 
+/** How mail leaves the Worker (src/mail/). */
+export type MailTransport = "none" | "email-service" | "resend";
+
+export interface MailConfig {
+  transport: MailTransport;
+  /** The From header: `Name <address>` or an address. */
+  from: string;
+  /** The base of every link in mail (the deployment's own public origin, maybe with a path). */
+  publicUrl: string;
+  /** The product name in subjects and bodies. */
+  appName: string;
+  /** Resend (transport "resend"): its API key, a Worker secret, and its API's base URL. */
+  resendApiKey: string;
+  resendApiUrl: string;
+}
+
 export interface Config {
   auth: AuthOptions;
+  mail: MailConfig;
   /** Checked when a password is set (registration, reset), not at login. */
   passwordMinLength: number;
   /** Origins besides the service's own that may send state-changing requests, with CORS. */
@@ -75,13 +92,94 @@ function originsVar(settings: Settings, name: string): string[] {
   return origins;
 }
 
+function oneOf<T extends string>(settings: Settings, name: string, fallback: T, allowed: readonly T[]): T {
+  const value = raw(settings, name);
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value))
+    throw new ConfigError(name, value, `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
+  return value as T;
+}
+
+const ADDRESS = /^[^\s@<>"]+@[^\s@<>"]+\.[^\s@<>"]+$/;
+
+/** `Name <address>` or `address`; the name without quotes, angle brackets or line breaks. */
+function fromVar(settings: Settings, name: string): string {
+  const value = raw(settings, name) ?? "";
+  const match = /^\s*([^<>"\r\n]*?)\s*<([^<>]+)>\s*$/.exec(value);
+  const address = match ? match[2]! : value.trim();
+  if (!ADDRESS.test(address) || /[\r\n]/.test(value)) {
+    throw new ConfigError(name, value, "must be an address the mail is sent from, such as `edge-auth <no-reply@auth.example.com>`");
+  }
+  return value.trim();
+}
+
+/** An http(s) URL without query, fragment or trailing slash: links in mail start with it. */
+function publicUrlVar(settings: Settings, name: string): string {
+  const value = raw(settings, name) ?? "";
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const canonical = url && (url.pathname === "/" ? url.origin : `${url.origin}${url.pathname}`);
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || value.endsWith("/") || canonical !== value) {
+    throw new ConfigError(
+      name,
+      value,
+      "must be the service's public address, such as https://auth.example.com (no query, no trailing slash)",
+    );
+  }
+  return value;
+}
+
+function mailConfig(settings: Settings): MailConfig {
+  const transport = oneOf<MailTransport>(settings, "MAIL_TRANSPORT", "none", ["none", "email-service", "resend"]);
+  const appName = raw(settings, "APP_NAME") ?? "edge-auth";
+  if (appName.length > 60 || /[\u0000-\u001f\u007f<>]/.test(appName)) {
+    throw new ConfigError("APP_NAME", appName, "must be a short name (at most 60 characters, no control characters or angle brackets)");
+  }
+  // Resend's API; another base only for a test's fake provider.
+  const resendApiUrl = raw(settings, "RESEND_API_URL") === undefined ? "https://api.resend.com" : publicUrlVar(settings, "RESEND_API_URL");
+  if (transport === "none") return { transport, from: "", publicUrl: "", appName, resendApiKey: "", resendApiUrl };
+  const resendApiKey = raw(settings, "RESEND_API_KEY") ?? "";
+  if (transport === "resend" && resendApiKey === "") {
+    throw new ConfigError(
+      "RESEND_API_KEY",
+      "",
+      'must be set (a Worker secret: `wrangler secret put RESEND_API_KEY`) when MAIL_TRANSPORT is "resend"',
+    );
+  }
+  return {
+    transport,
+    from: fromVar(settings, "MAIL_FROM"),
+    publicUrl: publicUrlVar(settings, "PUBLIC_URL"),
+    appName,
+    resendApiKey,
+    resendApiUrl,
+  };
+}
+
 /**
  * The typed settings, parsed from `[vars]` (wrangler.toml or .dev.vars). The Worker calls it per
  * request; every script calls it (through tsx) before it starts, so both refuse the same values.
  */
 export function readConfig(settings: Settings): Config {
+  const mail = mailConfig(settings);
+  const resetTokenDelivery = oneOf(settings, "RESET_TOKEN_DELIVERY", "response", ["response", "email"] as const);
+  const requireEmailVerification = boolVar(settings, "REQUIRE_EMAIL_VERIFICATION", false);
+  if (mail.transport === "none" && resetTokenDelivery === "email") {
+    throw new ConfigError("RESET_TOKEN_DELIVERY", "email", 'needs mail: set MAIL_TRANSPORT to "email-service" or "resend"');
+  }
+  if (mail.transport === "none" && requireEmailVerification) {
+    throw new ConfigError("REQUIRE_EMAIL_VERIFICATION", "true", 'needs mail: set MAIL_TRANSPORT to "email-service" or "resend"');
+  }
   return {
+    mail,
     auth: {
+      resetTokenDelivery,
+      requireEmailVerification,
+      sendsMail: mail.transport !== "none",
       bcryptCost: intVar(settings, "BCRYPT_COST", 10, 4, 15),
       sessionLifetimeSeconds: intVar(settings, "SESSION_LIFETIME_SECONDS", 30 * DAY, 60, 400 * DAY),
       sessionIdleTimeoutSeconds: intVar(settings, "SESSION_IDLE_TIMEOUT_SECONDS", 7 * DAY, 60, 400 * DAY),

@@ -1,5 +1,5 @@
 import { drizzle } from "drizzle-orm/d1";
-import { createExecutionContext } from "cloudflare:test";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { app } from "../src/app";
 import { Auth, type AuthOptions } from "../src/auth/auth";
@@ -48,7 +48,11 @@ export interface CallOptions {
  * as their count grows (cloudflare/workers-sdk#15446), which the property tests would hit.
  */
 export async function dispatch(request: Request, bindings: Env = env): Promise<Response> {
-  return app.fetch(request, bindings, createExecutionContext());
+  const ctx = createExecutionContext();
+  const response = await app.fetch(request, bindings, ctx);
+  // Work sent after the answer (mail) is done before the test looks at its effects.
+  await waitOnExecutionContext(ctx);
+  return response;
 }
 
 /** Calls the worker's own fetch handler, as a client on the network would. */

@@ -43,7 +43,15 @@ export function migrateLocal(persistRoot = defaultPersistRoot) {
  * Starts the bundle on workerd, listening straight on ip:port (Miniflare's entry worker is
  * skipped through a direct socket). `vars` override wrangler.toml's [vars].
  */
-export async function startLocalServer({ port = 8787, ip = "127.0.0.1", persistRoot = defaultPersistRoot, bundle, vars = {} }) {
+export async function startLocalServer({
+  port = 8787,
+  ip = "127.0.0.1",
+  persistRoot = defaultPersistRoot,
+  bundle,
+  vars = {},
+  log = new Log(LogLevel.WARN),
+  handleRuntimeStdio,
+}) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
   // The Worker would answer 503 to everything with a setting it refuses: say so now, in one line.
   checkSettings("edge-auth", { vars: { ...workerOptions.bindings, ...vars } });
@@ -64,7 +72,11 @@ export async function startLocalServer({ port = 8787, ip = "127.0.0.1", persistR
     unsafeDirectSockets: [{ host: ip, port }],
     // Offline machines: do not try to fetch the `request.cf` placeholder from Cloudflare.
     cf: false,
-    log: new Log(LogLevel.WARN),
+    // INFO shows each message the simulated EMAIL binding "sends" (recipient, subject, the files
+    // with its text and HTML); `npm run serve` uses it, benchmarks keep WARN.
+    log,
+    // The Worker's own output (its JSON log lines), for a test that reads them; else printed.
+    ...(handleRuntimeStdio ? { handleRuntimeStdio } : {}),
   });
   await mf.ready;
   return mf;
@@ -79,7 +91,12 @@ const TYPES = {
 
 /** A file under `directory` for the ASSETS binding, as Cloudflare's asset server would answer. */
 async function staticFile(directory, request) {
-  const relative = decodeURIComponent(new URL(request.url).pathname);
+  let relative;
+  try {
+    relative = decodeURIComponent(new URL(request.url).pathname);
+  } catch {
+    return new Response("not found", { status: 404 });
+  }
   const file = path.resolve(directory, `.${relative}`);
   if (!file.startsWith(`${path.resolve(directory)}${path.sep}`)) return new Response("not found", { status: 404 });
   try {
@@ -108,4 +125,22 @@ export async function openLocalD1(persistRoot = defaultPersistRoot) {
   });
   const db = await mf.getD1Database("DB");
   return { db, dispose: () => mf.dispose() };
+}
+
+/**
+ * Miniflare's log for a local server people read: INFO, so each mail the simulated EMAIL binding
+ * "sends" is printed, without Miniflare's own "Ready on" line for an internal port (ours is
+ * printed by the script). `onMessage` also sees every line (tests read mail files from it).
+ */
+export class ServerLog extends Log {
+  /** @param {(message: string) => void} [onMessage] @param {number} [level] */
+  constructor(onMessage = (_message) => {}, level = LogLevel.INFO) {
+    super(level);
+    this.onMessage = onMessage;
+  }
+
+  logWithLevel(level, message) {
+    this.onMessage(message);
+    if (!/^Ready on /.test(message)) super.logWithLevel(level, message);
+  }
 }

@@ -2,7 +2,19 @@ import bcrypt from "bcryptjs";
 import type { DB } from "../db/db";
 import type { Session, User } from "../db/schema";
 import { countryCode, deviceLabel } from "./device-label";
-import { InvalidCredentials, InvalidResetToken, LoginThrottled, NoResultFound, NoSuchSession, UnknownEmail } from "./errors";
+import {
+  EmailNotVerified,
+  InvalidCredentials,
+  InvalidEmailToken,
+  InvalidResetToken,
+  LoginThrottled,
+  NoResultFound,
+  NoSuchSession,
+  UnknownEmail,
+  UserAlreadyExists,
+  WrongPassword,
+} from "./errors";
+import type { AuthEvent, ChangeOrigin, Notify } from "./events";
 import { constantTimeEqual, generateToken, isToken, randomId, sha256Hex } from "./tokens";
 
 export interface AuthOptions {
@@ -15,6 +27,14 @@ export interface AuthOptions {
   loginBackoffMaxSeconds: number;
   /** A user's sessions beyond this many (least recently used first) end at the next login. */
   maxSessionsPerUser: number;
+  /** `response`: POST /reset_password answers with the token (the seed's contract); `email`: only mail has it. */
+  resetTokenDelivery: "response" | "email";
+  /** Logging in needs a verified address. */
+  requireEmailVerification: boolean;
+  /** Mail can be sent: verification links and notices go out (MAIL_TRANSPORT is not "none"). */
+  sendsMail: boolean;
+  /** Where messages go (src/mail, after the answer); nothing is sent without it. */
+  notify?: Notify;
   /** Unix seconds; tests move the clock. */
   now?: () => number;
 }
@@ -53,6 +73,9 @@ export function sessionRefreshIntervalSeconds(idleTimeoutSeconds: number): numbe
   return Math.min(SESSION_REFRESH_INTERVAL_SECONDS, Math.floor(idleTimeoutSeconds / 10));
 }
 
+/** How long a link sent to prove an address (verification, address change) works. */
+export const EMAIL_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
+
 /**
  * One throwaway hash per cost, made once per isolate: a derived constant, not state. Unknown
  * emails are compared against it so they cost the same bcrypt work as a wrong password.
@@ -78,9 +101,19 @@ export class Auth {
     return bcrypt.hash(password, this.options.bcryptCost);
   }
 
-  /** Throws UserAlreadyExists (`User <email> already exists`) for a taken email. */
+  /**
+   * Throws UserAlreadyExists (`User <email> already exists`) for a taken email. When mail is on,
+   * the new address gets a verification link (its token stored in the same round trip).
+   */
   async registerUser(email: string, password: string): Promise<User> {
-    return this.db.addUser(email, await this.hashPassword(password));
+    const hashedPassword = await this.hashPassword(password);
+    if (!this.options.sendsMail) return this.db.addUser(email, hashedPassword);
+    const token = generateToken();
+    const now = this.now();
+    const expiresAt = now + EMAIL_TOKEN_LIFETIME_SECONDS;
+    const user = await this.db.addUser(email, hashedPassword, { tokenHash: await sha256Hex(token), now, expiresAt });
+    this.emit({ type: "verify-email", to: email, token, expiresAt });
+    return user;
   }
 
   /** True only for a known email with its password. Does not count failures (see logIn). */
@@ -107,6 +140,8 @@ export class Auth {
     client: ClientInfo = {},
   ): Promise<{ user: User; sessionId: string; deviceToken: string }> {
     const { user, trustedDeviceHash } = await this.verifyPassword(email, password, deviceToken);
+    // After the password: a wrong one must not learn whether the address is verified.
+    if (this.options.requireEmailVerification && user.emailVerifiedAt === null) throw new EmailNotVerified("email not verified");
     const now = this.now();
     const sessionId = this.generateUuid();
     // A new device token on every login: one planted in the browser or copied from it never lasts.
@@ -192,7 +227,10 @@ export class Auth {
 
   /** Ends one of the user's own sessions; another user's id is answered like an unknown one. */
   async endSessionById(current: CurrentSession, sessionId: string): Promise<void> {
-    if (!(await this.db.endSessionById(current.user.id, sessionId))) throw new NoSuchSession("no such session");
+    // Anything but a public id's shape is as unknown as an id of someone else's.
+    if (!/^[0-9a-f]{32}$/.test(sessionId) || !(await this.db.endSessionById(current.user.id, sessionId))) {
+      throw new NoSuchSession("no such session");
+    }
   }
 
   /** Ends every session of the user but the current one; returns how many ended. */
@@ -209,10 +247,16 @@ export class Auth {
    * Changes the password of the current session's user, given the current one (checked under the
    * login throttle: a wrong one counts like a failed login). Every other session ends and the
    * current one gets a new secret, returned (OWASP's renewal after a privilege change); every
-   * remembered client but this one is forgotten.
+   * remembered client but this one is forgotten. The owner gets a notice.
    */
-  async changePassword(current: CurrentSession, currentPassword: string, newPassword: string, deviceToken?: string): Promise<string> {
-    const { user, trustedDeviceHash } = await this.verifyPassword(current.user.email, currentPassword, deviceToken);
+  async changePassword(
+    current: CurrentSession,
+    currentPassword: string,
+    newPassword: string,
+    deviceToken?: string,
+    client: ClientInfo = {},
+  ): Promise<string> {
+    const { user, trustedDeviceHash } = await this.verifyOwnPassword(current.user.email, currentPassword, deviceToken);
     const secret = this.generateUuid();
     const changed = await this.db.changePassword(
       user.id,
@@ -222,18 +266,62 @@ export class Auth {
       trustedDeviceHash,
     );
     // A reset changed the password meanwhile: the one just checked no longer counts.
-    if (!changed) throw new InvalidCredentials("password changed during the request");
+    if (!changed) throw new WrongPassword("password changed during the request");
+    this.emit({ type: "password-changed", to: user.email, how: "changed", ...this.origin(client) });
     return secret;
   }
 
   /**
    * Deletes the current session's user, given the password (checked under the login throttle).
-   * Its sessions, remembered clients and reset token go in the same statement; the email can
-   * register again.
+   * Its sessions, remembered clients and tokens go in the same statement; the email can
+   * register again. The address gets a last notice.
    */
-  async deleteAccount(current: CurrentSession, password: string, deviceToken?: string): Promise<void> {
-    const { user } = await this.verifyPassword(current.user.email, password, deviceToken);
-    if (!(await this.db.deleteUser(user.id, user.hashedPassword))) throw new InvalidCredentials("password changed during the request");
+  async deleteAccount(current: CurrentSession, password: string, deviceToken?: string, client: ClientInfo = {}): Promise<void> {
+    const { user } = await this.verifyOwnPassword(current.user.email, password, deviceToken);
+    if (!(await this.db.deleteUser(user.id, user.hashedPassword))) throw new WrongPassword("password changed during the request");
+    this.emit({ type: "account-deleted", to: user.email, ...this.origin(client) });
+  }
+
+  /**
+   * Asks to move the account to `newEmail`, given the password: a confirmation link goes to the
+   * new address; nothing changes until it is followed (confirmEmailChange).
+   */
+  async requestEmailChange(current: CurrentSession, password: string, newEmail: string, deviceToken?: string): Promise<void> {
+    const { user, trustedDeviceHash } = await this.verifyOwnPassword(current.user.email, password, deviceToken);
+    if (newEmail === user.email || (await this.findUser({ email: newEmail }))) throw new UserAlreadyExists(newEmail);
+    const token = generateToken();
+    const now = this.now();
+    const expiresAt = now + EMAIL_TOKEN_LIFETIME_SECONDS;
+    await this.db.addChangeToken(user.id, newEmail, await sha256Hex(token), now, expiresAt, trustedDeviceHash);
+    this.emit({ type: "confirm-new-email", to: newEmail, token, expiresAt });
+  }
+
+  /**
+   * Follows an address-change link: the account's address becomes the new one (verified), if
+   * nobody registered it meanwhile (UserAlreadyExists). The old address gets a notice.
+   */
+  async confirmEmailChange(token: string, client: ClientInfo = {}): Promise<string> {
+    const changed = await this.db.spendChangeToken(await sha256Hex(token), this.now());
+    if (!changed) throw new InvalidEmailToken("invalid email token");
+    this.emit({ type: "email-changed", to: changed.oldEmail, newEmail: changed.newEmail, ...this.origin(client) });
+    return changed.newEmail;
+  }
+
+  /** Sends a new verification link to `email` if it has an account that is not verified yet. */
+  async resendVerification(email: string): Promise<void> {
+    const token = generateToken();
+    const now = this.now();
+    const expiresAt = now + EMAIL_TOKEN_LIFETIME_SECONDS;
+    if (await this.db.addVerifyToken(email, await sha256Hex(token), now, expiresAt)) {
+      this.emit({ type: "verify-email", to: email, token, expiresAt });
+    }
+  }
+
+  /** Follows a verification link: marks the address verified and returns it. */
+  async verifyEmail(token: string): Promise<string> {
+    const email = await this.db.spendVerifyToken(await sha256Hex(token), this.now());
+    if (email === null) throw new InvalidEmailToken("invalid email token");
+    return email;
   }
 
   /** Stores and returns a fresh reset token; throws UnknownEmail when no account has `email`. */
@@ -247,14 +335,28 @@ export class Auth {
   }
 
   /**
-   * Sets the password of the token's owner, spends the token and ends all the user's sessions.
-   * When `email` is given (the HTTP route always gives it) the token must also be that address's.
+   * RESET_TOKEN_DELIVERY=email: stores a fresh reset token for `email` and sends it there by mail;
+   * an unknown address costs the same and sends nothing. Nothing is returned either way, so the
+   * answer cannot tell which addresses exist.
    */
-  async updatePassword(resetToken: string, password: string, email?: string): Promise<void> {
+  async requestPasswordReset(email: string): Promise<void> {
+    const resetToken = this.generateUuid();
+    const expiresAt = this.now() + this.options.resetTokenLifetimeSeconds;
+    if (await this.db.setResetToken(email, await sha256Hex(resetToken), expiresAt)) {
+      this.emit({ type: "password-reset-link", to: email, token: resetToken, expiresAt });
+    }
+  }
+
+  /**
+   * Sets the password of the token's owner, spends the token and ends all the user's sessions;
+   * the owner gets a notice. When `email` is given the token must also be that address's.
+   */
+  async updatePassword(resetToken: string, password: string, email?: string, client: ClientInfo = {}): Promise<void> {
     if (!resetToken) throw new InvalidResetToken("Invalid reset token");
     const hashedPassword = await this.hashPassword(password);
-    const userId = await this.db.spendResetToken(await sha256Hex(resetToken), this.now(), hashedPassword, email);
-    if (userId === null) throw new InvalidResetToken("Invalid reset token");
+    const owner = await this.db.spendResetToken(await sha256Hex(resetToken), this.now(), hashedPassword, email);
+    if (owner === null) throw new InvalidResetToken("Invalid reset token");
+    this.emit({ type: "password-changed", to: owner.email, how: "reset", ...this.origin(client) });
   }
 
   /** Removes ended sessions, expired reset tokens and long-unseen clients, in bounded rounds. */
@@ -275,6 +377,16 @@ export class Auth {
    * (which also reads the user), then, on failure, the count. Throws LoginThrottled while the
    * client's throttle is backing off, InvalidCredentials for a wrong password or unknown email.
    */
+  /** verifyPassword for a logged-in user's own account: a wrong password is WrongPassword. */
+  private async verifyOwnPassword(email: string, password: string, deviceToken?: string): Promise<Verified> {
+    try {
+      return await this.verifyPassword(email, password, deviceToken);
+    } catch (error) {
+      if (error instanceof InvalidCredentials) throw new WrongPassword("wrong password");
+      throw error;
+    }
+  }
+
   private async verifyPassword(email: string, password: string, deviceToken?: string): Promise<Verified> {
     const now = this.now();
     const presented = deviceToken !== undefined && isToken(deviceToken) ? await sha256Hex(deviceToken) : "";
@@ -293,6 +405,15 @@ export class Auth {
 
   private now(): number {
     return this.options.now?.() ?? Math.floor(Date.now() / 1000);
+  }
+
+  /** Hands a message to whoever sends mail (after the answer); dropped when mail is off. */
+  private emit(event: AuthEvent): void {
+    if (this.options.sendsMail) this.options.notify?.(event);
+  }
+
+  private origin(client: ClientInfo): ChangeOrigin {
+    return { at: this.now(), device: deviceLabel(client.userAgent), country: countryCode(client.country) };
   }
 
   private async newSession(secret: string, now: number, client: ClientInfo) {

@@ -14,6 +14,9 @@ export class InvalidResetToken extends DomainError {}
 /** Wrong password or unknown email: the two are never told apart. */
 export class InvalidCredentials extends DomainError {}
 
+/** The password given to change the password, the address or delete the account is not the user's. */
+export class WrongPassword extends DomainError {}
+
 /** No session cookie, or one that names no live session. */
 export class NotLoggedIn extends DomainError {}
 
@@ -35,3 +38,9 @@ export class LoginThrottled extends TooManyAttempts {}
 
 /** A client IP went over a route's rate limit. */
 export class RateLimited extends TooManyAttempts {}
+
+/** A verification or address-change token that is unknown, expired or already used. */
+export class InvalidEmailToken extends DomainError {}
+
+/** REQUIRE_EMAIL_VERIFICATION is on and the account's address has not been verified yet. */
+export class EmailNotVerified extends DomainError {}

@@ -1,16 +1,17 @@
-import { and, asc, desc, eq, getTableColumns, gt, is, lte, ne, notInArray, Placeholder, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, gt, is, isNull, lte, ne, notInArray, Placeholder, type SQL, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { InvalidRequestError, NoResultFound, UnknownColumnError, UserAlreadyExists } from "./errors";
 import {
   claimStatements,
+  clearBackoffStatement,
   type DeviceLogin,
   NO_LOGIN_BACKOFF,
   recordFailureStatement,
   rememberDeviceStatements,
   TRUSTED_DEVICE_SECONDS,
 } from "./logins";
-import { loginDevices, type Session, sessions, type User, users } from "./schema";
+import { emailTokens, loginDevices, type Session, sessions, type User, users } from "./schema";
 
 export type { DeviceLogin } from "./logins";
 export { MAX_LOGIN_CHECKS_PER_SECOND, MAX_LOGIN_DEVICES_PER_USER, TRUSTED_DEVICE_SECONDS } from "./logins";
@@ -90,10 +91,30 @@ function isUniqueViolation(error: unknown): boolean {
 export class DB {
   constructor(private readonly db: DrizzleD1Database & { $client: D1Database }) {}
 
-  /** Inserts a user. The unique index on email, not a prior SELECT, rejects duplicates. */
-  async addUser(email: string, hashedPassword: string): Promise<User> {
+  /**
+   * Inserts a user. The unique index on email, not a prior SELECT, rejects duplicates. With
+   * `verify`, a verification token for the new address is stored in the same batch.
+   */
+  async addUser(email: string, hashedPassword: string, verify?: { tokenHash: string; now: number; expiresAt: number }): Promise<User> {
     try {
-      const [user] = await this.db.insert(users).values({ email, hashedPassword }).returning();
+      const insert = this.db.insert(users).values({ email, hashedPassword }).returning();
+      if (!verify) return (await insert)[0]!;
+      const [[user]] = await this.db.batch([
+        insert,
+        this.db.insert(emailTokens).select(
+          this.db
+            .select({
+              tokenHash: sql`${verify.tokenHash}`.as("token_hash"),
+              userId: users.id,
+              purpose: sql`'verify'`.as("purpose"),
+              email: users.email,
+              createdAt: sql`${verify.now}`.as("created_at"),
+              expiresAt: sql`${verify.expiresAt}`.as("expires_at"),
+            })
+            .from(users)
+            .where(eq(users.email, email)),
+        ),
+      ]);
       return user!;
     } catch (error) {
       if (isUniqueViolation(error)) throw new UserAlreadyExists(email);
@@ -270,7 +291,8 @@ export class DB {
   /**
    * Sets a new password hash while the stored one is still `verifiedHash`, and in the same batch
    * ends every other session, gives the current one a new secret, forgets every remembered
-   * client but this one (`keepDeviceHash`) and ends the login backoff. Returns false (nothing
+   * client but this one (`keepDeviceHash`), spends any pending reset token and ends the login
+   * backoff. Returns false (nothing
    * changed) when the hash changed meanwhile (a reset won the race).
    */
   async changePassword(
@@ -297,7 +319,8 @@ export class DB {
       this.db.delete(loginDevices).where(and(eq(loginDevices.userId, userId), ne(loginDevices.tokenHash, keepDeviceHash), stillSame)),
       this.db
         .update(users)
-        .set({ hashedPassword, ...backoff })
+        // A reset token asked for before the change must not undo it.
+        .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...backoff })
         .where(sameHash)
         .returning({ id: users.id }),
     ]);
@@ -334,7 +357,12 @@ export class DB {
    * concurrent uses exactly one wins. Returns the user's id, or null when the token is unknown,
    * expired or not `email`'s.
    */
-  async spendResetToken(resetToken: string, now: number, hashedPassword: string, email?: string): Promise<number | null> {
+  async spendResetToken(
+    resetToken: string,
+    now: number,
+    hashedPassword: string,
+    email?: string,
+  ): Promise<{ id: number; email: string } | null> {
     const live = and(
       eq(users.resetToken, resetToken),
       gt(users.resetTokenExpiresAt, now),
@@ -349,9 +377,103 @@ export class DB {
         .update(users)
         .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...NO_LOGIN_BACKOFF })
         .where(live)
-        .returning({ id: users.id }),
+        .returning({ id: users.id, email: users.email }),
     ]);
-    return row?.id ?? null;
+    return row ?? null;
+  }
+
+  // --- Email tokens -------------------------------------------------------------------------
+
+  /**
+   * Stores a `verify` token for the account with `email` while it is not verified yet (the
+   * previous one stops working). Returns false, at the same cost, when there is no such account.
+   */
+  async addVerifyToken(email: string, tokenHash: string, now: number, expiresAt: number): Promise<boolean> {
+    const owner = sql`(SELECT ${users.id} FROM ${users} WHERE ${users.email} = ${email} AND ${users.emailVerifiedAt} IS NULL)`;
+    const [, added] = await this.db.batch([
+      this.db.delete(emailTokens).where(and(eq(emailTokens.userId, owner), eq(emailTokens.purpose, "verify"))),
+      this.db
+        .insert(emailTokens)
+        .select(
+          this.db
+            .select({
+              tokenHash: sql`${tokenHash}`.as("token_hash"),
+              userId: users.id,
+              purpose: sql`'verify'`.as("purpose"),
+              email: users.email,
+              createdAt: sql`${now}`.as("created_at"),
+              expiresAt: sql`${expiresAt}`.as("expires_at"),
+            })
+            .from(users)
+            .where(and(eq(users.email, email), isNull(users.emailVerifiedAt))),
+        )
+        .returning({ userId: emailTokens.userId }),
+    ]);
+    return added.length > 0;
+  }
+
+  /** Spends a live `verify` token: the address it was sent to is verified. Returns that address. */
+  async spendVerifyToken(tokenHash: string, now: number): Promise<string | null> {
+    const live = and(eq(emailTokens.tokenHash, tokenHash), eq(emailTokens.purpose, "verify"), gt(emailTokens.expiresAt, now));
+    const [[verified]] = await this.db.batch([
+      this.db
+        .update(users)
+        .set({ emailVerifiedAt: now })
+        .where(
+          sql`(${users.id}, ${users.email}) IN (${this.db.select({ userId: emailTokens.userId, email: emailTokens.email }).from(emailTokens).where(live)})`,
+        )
+        .returning({ email: users.email }),
+      this.db.delete(emailTokens).where(eq(emailTokens.tokenHash, tokenHash)),
+    ]);
+    return verified?.email ?? null;
+  }
+
+  /**
+   * Stores a `change` token for the user's move to `newEmail` (the previous one stops working),
+   * and clears the login backoff the password check claimed.
+   */
+  async addChangeToken(
+    userId: number,
+    newEmail: string,
+    tokenHash: string,
+    now: number,
+    expiresAt: number,
+    trustedDeviceHash?: string,
+  ): Promise<void> {
+    await this.db.batch([
+      this.db.delete(emailTokens).where(and(eq(emailTokens.userId, userId), eq(emailTokens.purpose, "change"))),
+      this.db.insert(emailTokens).values({ tokenHash, userId, purpose: "change", email: newEmail, createdAt: now, expiresAt }),
+      clearBackoffStatement(this.db, userId, trustedDeviceHash),
+    ]);
+  }
+
+  /**
+   * Spends a live `change` token: the user's address becomes the one it was sent to, verified.
+   * The unique index refuses it (UserAlreadyExists) when someone registered that address
+   * meanwhile. Returns the old and the new address, or null for an unknown or expired token.
+   */
+  async spendChangeToken(tokenHash: string, now: number): Promise<{ oldEmail: string; newEmail: string } | null> {
+    const [found] = await this.db
+      .select({ userId: emailTokens.userId, newEmail: emailTokens.email, oldEmail: users.email })
+      .from(emailTokens)
+      .innerJoin(users, eq(users.id, emailTokens.userId))
+      .where(and(eq(emailTokens.tokenHash, tokenHash), eq(emailTokens.purpose, "change"), gt(emailTokens.expiresAt, now)))
+      .limit(1);
+    if (!found) return null;
+    try {
+      const [[changed]] = await this.db.batch([
+        this.db
+          .update(users)
+          .set({ email: found.newEmail, emailVerifiedAt: now })
+          .where(and(eq(users.id, found.userId), eq(users.email, found.oldEmail)))
+          .returning({ id: users.id }),
+        this.db.delete(emailTokens).where(eq(emailTokens.tokenHash, tokenHash)),
+      ]);
+      return changed ? { oldEmail: found.oldEmail, newEmail: found.newEmail } : null;
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UserAlreadyExists(found.newEmail);
+      throw error;
+    }
   }
 
   // --- Clean-up -----------------------------------------------------------------------------
@@ -369,7 +491,7 @@ export class DB {
           sql`${sessions.id} IN (${this.db.select({ id: sessions.id }).from(sessions).where(lte(deadline, now)).orderBy(asc(deadline)).limit(limit)})`,
         )
         .returning({ id: sessions.id });
-    const [absolute, idle, tokens, devices] = await this.db.batch([
+    const [absolute, idle, tokens, devices, mailTokens] = await this.db.batch([
       endedBy(sessions.expiresAt),
       endedBy(sessions.idleExpiresAt),
       this.db
@@ -389,8 +511,22 @@ export class DB {
             .limit(limit)})`,
         )
         .returning({ userId: loginDevices.userId }),
+      this.db
+        .delete(emailTokens)
+        .where(
+          sql`${emailTokens.tokenHash} IN (${this.db
+            .select({ tokenHash: emailTokens.tokenHash })
+            .from(emailTokens)
+            .where(lte(emailTokens.expiresAt, now))
+            .limit(limit)})`,
+        )
+        .returning({ tokenHash: emailTokens.tokenHash }),
     ]);
-    return { sessions: absolute.length + idle.length, resetTokens: tokens.length, devices: devices.length };
+    return {
+      sessions: absolute.length + idle.length,
+      resetTokens: tokens.length + mailTokens.length,
+      devices: devices.length,
+    };
   }
 
   // --- Helpers ------------------------------------------------------------------------------

@@ -172,3 +172,17 @@ export function rememberDeviceStatements(db: Drizzle, userId: number, guard: SQL
       ),
   ] as const;
 }
+
+/**
+ * After a password checked under the throttle was right (outside a login): clears the backoff
+ * the attempt claimed, the device's own when it came from a remembered client, else the account's.
+ */
+export function clearBackoffStatement(db: Drizzle, userId: number, trustedDeviceHash?: string) {
+  if (trustedDeviceHash !== undefined) {
+    return db
+      .update(loginDevices)
+      .set(NO_LOGIN_BACKOFF)
+      .where(and(eq(loginDevices.userId, userId), eq(loginDevices.tokenHash, trustedDeviceHash)));
+  }
+  return db.update(users).set(NO_LOGIN_BACKOFF).where(eq(users.id, userId));
+}

@@ -15,6 +15,8 @@ export const users = sqliteTable(
     // table of their own (below).
     resetToken: text("reset_token"),
     resetTokenExpiresAt: integer("reset_token_expires_at", { mode: "number" }),
+    // When the owner proved the address is theirs (a link sent to it was followed); null until then.
+    emailVerifiedAt: integer("email_verified_at", { mode: "number" }),
     // Consecutive failed logins and the time before which no login attempt is checked.
     failedLoginCount: integer("failed_login_count", { mode: "number" }).notNull().default(0),
     loginBlockedUntil: integer("login_blocked_until", { mode: "number" }),
@@ -103,3 +105,25 @@ export const sessions = sqliteTable(
 );
 
 export type Session = typeof sessions.$inferSelect;
+
+/**
+ * Single-use tokens sent by mail to prove an address: `verify` (the account's address) and
+ * `change` (a new address, in `email`, before it replaces the old one). Only the SHA-256 of the
+ * token is kept; a token works once, before `expires_at`, for the address it was sent to.
+ */
+export const emailTokens = sqliteTable(
+  "email_tokens",
+  {
+    tokenHash: text("token_hash").primaryKey(),
+    userId: integer("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: ["verify", "change"] }).notNull(),
+    email: text("email").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+  },
+  (table) => [index("email_tokens_user_id_idx").on(table.userId), index("email_tokens_expires_at_idx").on(table.expiresAt)],
+);
+
+export type EmailToken = typeof emailTokens.$inferSelect;

@@ -5,7 +5,7 @@ import { badRequest, FieldError } from "./errors";
 
 /**
  * What the body validators of @hono/zod-openapi leave to us, run as route middleware before
- * them: a body is read as a form when it has no content type (as curl and old clients send it),
+ * them: a body is read as a form when it has no content type (as some old clients send it),
  * must be valid UTF-8, must parse (JSON: an object; multipart: a form), and a field given twice
  * is refused in JSON too (JSON.parse keeps only the last of two equal keys; a form's repeat
  * reaches zod as an array, which the field schema refuses). Other content types are a 400, as the
@@ -52,6 +52,18 @@ function utf8(bytes: ArrayBuffer): string {
   }
 }
 
+/** The request the validators read: this content type and body (nothing of the old one cached). */
+function replaceBody(
+  c: { req: { raw: Request; url: string; method: string; bodyCache: object } },
+  contentType: string,
+  body: ArrayBuffer | Uint8Array,
+) {
+  const headers = new Headers(c.req.raw.headers);
+  headers.set("content-type", contentType);
+  c.req.raw = new Request(c.req.url, { method: c.req.method, headers, body });
+  c.req.bodyCache = {};
+}
+
 /** Route middleware for a body with `fields` (form, multipart or JSON); see above. */
 export const formOrJsonBody = (fields: readonly string[]) =>
   createMiddleware<AppEnv>(async (c, next) => {
@@ -74,12 +86,23 @@ export const formOrJsonBody = (fields: readonly string[]) =>
     } else if (mediaType === "multipart/form-data") {
       // No field of this API is a file: the whole body must be text, or a value could arrive
       // with U+FFFD where the client's bytes were.
-      utf8(await c.req.arrayBuffer());
+      const bytes = await c.req.arrayBuffer();
+      utf8(bytes);
+      let form: FormData;
       try {
-        await c.req.formData();
+        form = await new Response(bytes, { headers: { "content-type": contentType! } }).formData();
       } catch {
         throw badRequest("body is not valid multipart/form-data");
       }
+      for (const [name, value] of form) {
+        if (typeof value !== "string" && fields.includes(name)) throw new FieldError(name, "not a string", `${name} must be a string`);
+      }
+      // The validators get the same fields as a plain form: boundaries and part headers the
+      // library's parser would read differently (a quoted boundary, a charset) play no part.
+      const plain = new URLSearchParams();
+      for (const [name, value] of form) if (typeof value === "string") plain.append(name, value);
+      replaceBody(c, FORM, new TextEncoder().encode(plain.toString()));
+      return next();
     } else if (mediaType === FORM || mediaType === "") {
       const bytes = await c.req.arrayBuffer();
       // Percent-escapes must decode to UTF-8 too (URLSearchParams would put U+FFFD for %FF).
@@ -90,15 +113,14 @@ export const formOrJsonBody = (fields: readonly string[]) =>
           throw badRequest("body is not valid UTF-8");
         }
       }
-      if (mediaType === "") {
-        // No content type at all: read it as a form (the body is cached, so the validators reuse it).
-        const headers = new Headers(c.req.raw.headers);
-        headers.set("content-type", FORM);
-        c.req.raw = new Request(c.req.url, { method: c.req.method, headers, body: bytes });
-      }
     } else {
       throw badRequest("unsupported content type: send a form or JSON");
     }
+    // The library's validators match content types strictly (`application/json;` or a charset
+    // other than UTF-8 would be a 415 or their own message): hand them the plain media type. The
+    // body was checked and is cached (multipart already parsed), so they read it as checked.
+    const canonical = mediaType === "" ? FORM : mediaType;
+    if (contentType !== canonical) replaceBody(c, canonical, await c.req.arrayBuffer());
     await next();
   });
 

@@ -7,6 +7,8 @@ import { NotLoggedIn } from "../auth/errors";
 import { type Config, ConfigError, readConfig } from "../config";
 import { DB } from "../db/db";
 import { logLine } from "../log";
+import { outbox } from "../mail/outbox";
+import { transportFor } from "../mail/transports";
 import { readSessionCookie } from "./cookie";
 import { ServiceUnavailable } from "./errors";
 
@@ -32,7 +34,16 @@ export const withAuth = () =>
       throw new ServiceUnavailable("misconfigured");
     }
     c.set("config", config);
-    c.set("auth", new Auth(new DB(drizzle(c.env.DB)), config.auth));
+    // Mail goes out after the answer: nothing about it can change the status or the timing.
+    const waitUntil = (promise: Promise<unknown>) => {
+      try {
+        c.executionCtx.waitUntil(promise);
+      } catch {
+        void promise; // no execution context (a bare app.request in a test): let it run
+      }
+    };
+    const notify = outbox(transportFor(config.mail, c.env), config.mail, waitUntil, c.get("requestId"));
+    c.set("auth", new Auth(new DB(drizzle(c.env.DB)), { ...config.auth, notify }));
     await next();
   });
 

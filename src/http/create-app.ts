@@ -13,12 +13,12 @@ import { MAX_BODY_BYTES } from "./responses";
 import { type AppOpenAPI, createRouter } from "./router";
 
 /** Headers every answer carries; only the CSP differs between the reference page and the rest. */
-const securityHeaders = (scripts: boolean) =>
+const securityHeaders = (scripts: boolean, referrerPolicy = "same-origin") =>
   secureHeaders({
-    // "same-origin", not the default "no-referrer": with no-referrer browsers send `Origin: null`
-    // on same-origin form posts, which the CSRF guard must refuse. Other sites still get no
-    // referrer (so a reset token in a page URL never leaks).
-    referrerPolicy: "same-origin",
+    // "same-origin", not the default "no-referrer": other sites get no referrer, and a page's
+    // own form posts carry its Origin, which the CSRF guard checks. A page opened from a mailed
+    // link (its token in the query string) sends none at all.
+    referrerPolicy,
     contentSecurityPolicy: scripts
       ? // /docs runs Swagger UI from this Worker's own static assets: scripts from 'self' only.
         {
@@ -42,6 +42,7 @@ const securityHeaders = (scripts: boolean) =>
         },
   });
 const pageHeaders = securityHeaders(false);
+const tokenPageHeaders = securityHeaders(false, "no-referrer");
 const docsHeaders = securityHeaders(true);
 
 /**
@@ -54,7 +55,12 @@ export function createApp(): AppOpenAPI {
   // Our own id for every request, never one a client chose: it is what logs and reports key on.
   app.use(requestId({ headerName: "" }));
   app.use(requestLog());
-  app.use((c, next) => (c.req.path === "/docs" ? docsHeaders(c, next) : pageHeaders(c, next)));
+  app.use((c, next) => {
+    if (c.req.path === "/docs") return docsHeaders(c, next);
+    // A link from a mail: its token must not leave in a Referer (to an image, a link followed...).
+    if (c.req.method === "GET" && c.req.query("token") !== undefined) return tokenPageHeaders(c, next);
+    return pageHeaders(c, next);
+  });
   app.use(async (c, next) => {
     await next();
     c.header("X-Request-Id", c.get("requestId"));

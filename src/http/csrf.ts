@@ -13,8 +13,14 @@ export const csrfGuard = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     if (!SAFE_METHODS.has(c.req.method)) {
       const origin = c.req.header("origin");
-      const trusted = origin !== undefined && (origin === new URL(c.req.url).origin || c.var.config.allowedOrigins.includes(origin));
-      if (!trusted && (origin !== undefined || c.req.header("sec-fetch-site") === "cross-site")) {
+      const fetchSite = c.req.header("sec-fetch-site");
+      // A page sent with `Referrer-Policy: no-referrer` (the ones a mailed link opens) makes the
+      // browser send `Origin: null` on its own form post; Sec-Fetch-Site, which pages cannot
+      // set, still says it came from this origin.
+      const sameOriginNull = origin === "null" && fetchSite === "same-origin";
+      const trusted =
+        sameOriginNull || (origin !== undefined && (origin === new URL(c.req.url).origin || c.var.config.allowedOrigins.includes(origin)));
+      if (!trusted && (origin !== undefined || fetchSite === "cross-site")) {
         throw new HTTPException(403, { message: "cross-site request refused" });
       }
     }

@@ -3,6 +3,8 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
   DomainError,
+  EmailNotVerified,
+  InvalidEmailToken,
   InvalidCredentials,
   InvalidResetToken,
   LoginThrottled,
@@ -12,6 +14,7 @@ import {
   TooManyAttempts,
   UnknownEmail,
   UserAlreadyExists,
+  WrongPassword,
 } from "../auth/errors";
 import { logLine, summarizeError } from "../log";
 
@@ -24,10 +27,18 @@ export type DomainErrorClass = new (...args: never[]) => DomainError;
 const domainStatus: ReadonlyArray<[DomainErrorClass, ContentfulStatusCode, string, string]> = [
   [UserAlreadyExists, 400, "email already registered", "The email address has an account already."],
   [InvalidCredentials, 401, "invalid email or password", "Unknown email address or wrong password (the two are not told apart)."],
+  [WrongPassword, 401, "invalid password", "The password given is not the account's (it counts in the login backoff)."],
   [NotLoggedIn, 403, "not logged in", "No `session_id` cookie, or one that names no live session."],
   [NoSuchSession, 404, "no such session", "None of your live sessions has this id."],
   [UnknownEmail, 403, "email not registered", "No account has this email address."],
   [InvalidResetToken, 403, "invalid reset token", "The token is unknown, expired, already used or not this address's."],
+  [InvalidEmailToken, 403, "invalid or expired link", "The link's token is unknown, expired or already used."],
+  [
+    EmailNotVerified,
+    403,
+    "email not verified: follow the link in the verification mail, or ask for a new one",
+    "REQUIRE_EMAIL_VERIFICATION is on and this address is not verified yet (`POST /verify_email/resend` sends a new link).",
+  ],
   [
     LoginThrottled,
     429,

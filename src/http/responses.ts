@@ -30,10 +30,12 @@ export function htmlContent(description: string, headers?: Headers) {
   return { description, content: { "text/html": { schema: z.string() } }, ...(headers ? { headers: headerObject(headers) } : {}) };
 }
 
-export function redirectTo(location: string, description: string, headers: Headers = {}) {
+/** A 303/302 answer; `location` is where it sends the client (one of them, by case). */
+export function redirectTo(location: string | [string, string, ...string[]], description: string, headers: Headers = {}) {
+  const where = typeof location === "string" ? z.literal(location) : z.string().openapi({ enum: location });
   return {
     description,
-    headers: headerObject({ Location: z.literal(location).openapi({ description: "Where to go next." }), ...headers }),
+    headers: headerObject({ Location: where.openapi({ description: "Where to go next." }), ...headers }),
   };
 }
 
@@ -41,6 +43,13 @@ export const setSessionCookie: Headers = {
   "Set-Cookie": z.string().openapi({
     description:
       "`session_id=<id>; Max-Age=<SESSION_LIFETIME_SECONDS>; Path=/; HttpOnly; SameSite=Lax` (plus `Secure` over https), and `device=<token>; Max-Age=31536000; ...`, which gives this client a login throttle of its own.",
+  }),
+};
+
+export const renewSessionCookie: Headers = {
+  "Set-Cookie": z.string().openapi({
+    description:
+      "`session_id=<new id>; Max-Age=<what is left of the session>; Path=/; HttpOnly; SameSite=Lax`: the same session, a new secret.",
   }),
 };
 

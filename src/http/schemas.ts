@@ -103,3 +103,16 @@ export const SessionCookie = z.object({
 export function checkNewPassword(value: string, minLength: number, name: string): void {
   if ([...value].length < minLength) throw new FieldError(name, "too short", `${name} must be at least ${minLength} characters`, minLength);
 }
+
+/**
+ * A query parameter of a page: a plain string, its first value when a link repeats it (a page
+ * answers a link, not a form: a repeat is not worth an error).
+ */
+export function queryParam(description: string) {
+  return z
+    .string()
+    .max(MAX_TOKEN_LENGTH)
+    .or(z.array(z.string().max(MAX_TOKEN_LENGTH)))
+    .transform((value) => (Array.isArray(value) ? value[0]! : value))
+    .openapi({ type: "string", description });
+}

@@ -16,7 +16,7 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
     logLine("info", { job: "clean-up", cron: controller.cron, ...removed });
   } catch (error) {
     const details = error instanceof ConfigError ? { error: "ConfigError", variable: error.variable } : summarizeError(error);
+    // Logged, not rethrown: the runtime would log the error's message, and tomorrow's run retries.
     logLine("error", { job: "clean-up", cron: controller.cron, ...details });
-    throw error;
   }
 }

@@ -2,13 +2,14 @@ import type { SessionInfo } from "../auth/auth";
 import { Alerts, Layout } from "./layout";
 
 /** Accepts what the API accepts: `type="email"` would refuse addresses the service allows. */
-function EmailInput(props: { value?: string }) {
+function EmailInput(props: { value?: string; name?: string; label?: string }) {
+  const name = props.name ?? "email";
   return (
     <>
-      <label for="email">Email</label>
+      <label for={name}>{props.label ?? "Email"}</label>
       <input
-        id="email"
-        name="email"
+        id={name}
+        name={name}
         type="text"
         inputmode="email"
         autocomplete="email"
@@ -44,11 +45,22 @@ export function RegisterPage(props: FormState & { minLength: number }) {
   );
 }
 
-export function LoginPage(props: FormState) {
+/** A button that sends a new verification link to `email` (the answer is the same for anyone). */
+function ResendVerification(props: { email: string; label?: string }) {
+  return (
+    <form method="post" action="/account/verify/resend">
+      <input type="hidden" name="email" value={props.email} />
+      <button type="submit">{props.label ?? "Send me a new verification link"}</button>
+    </form>
+  );
+}
+
+export function LoginPage(props: FormState & { unverified?: boolean }) {
   return (
     <Layout title="Log in">
       <h1>Log in</h1>
       <Alerts {...props} />
+      {props.unverified && props.email && <ResendVerification email={props.email} />}
       <form method="post" action="/account/login">
         <EmailInput value={props.email} />
         <label for="password">Password</label>
@@ -63,14 +75,17 @@ export function LoginPage(props: FormState) {
   );
 }
 
-export function ProfilePage(props: { email: string; notice?: string }) {
+export function ProfilePage(props: { email: string; verified: boolean; sendsMail: boolean; notice?: string }) {
   return (
     <Layout title="Your account">
       <h1>Your account</h1>
       <Alerts notice={props.notice} />
       <p>
-        You are logged in as <strong id="profile-email">{props.email}</strong>.
+        You are logged in as <strong id="profile-email">{props.email}</strong>
+        {props.sendsMail && (props.verified ? " (verified)." : " (not verified yet).")}
+        {!props.sendsMail && "."}
       </p>
+      {props.sendsMail && !props.verified && <ResendVerification email={props.email} />}
       <ul class="menu">
         <li>
           <a href="/account/sessions">Where you are logged in</a>
@@ -78,6 +93,11 @@ export function ProfilePage(props: { email: string; notice?: string }) {
         <li>
           <a href="/account/password">Change your password</a>
         </li>
+        {props.sendsMail && (
+          <li>
+            <a href="/account/email">Change your email address</a>
+          </li>
+        )}
         <li>
           <a href="/account/delete">Delete your account</a>
         </li>
@@ -209,15 +229,19 @@ export function AccountDeletedPage() {
   );
 }
 
-export function ForgotPage(props: FormState) {
+export function ForgotPage(props: FormState & { byMail: boolean }) {
   return (
     <Layout title="Forgot your password?">
       <h1>Forgot your password?</h1>
       <Alerts {...props} />
-      <p class="muted">This service sends no email: the reset token is shown on the next page. It works once, for a limited time.</p>
+      <p class="muted">
+        {props.byMail
+          ? "Enter your address: we will mail you a link to choose a new password. It works once, for a limited time."
+          : "This service is set up to show the reset token on the next page instead of mailing it. It works once, for a limited time."}
+      </p>
       <form method="post" action="/account/forgot">
         <EmailInput value={props.email} />
-        <button type="submit">Get a reset token</button>
+        <button type="submit">{props.byMail ? "Send me a link" : "Get a reset token"}</button>
       </form>
       <p class="links">
         <a href="/account/login">Back to log in</a>
@@ -245,7 +269,18 @@ export function TokenPage(props: { email: string; token: string; minutes: number
   );
 }
 
-function ResetForm(props: { email?: string; token?: string; minLength: number }) {
+/** With `fromLink`, the token came in a mailed link: it rides along hidden, and no address is asked. */
+function ResetForm(props: { email?: string; token?: string; minLength: number; fromLink?: boolean }) {
+  if (props.fromLink) {
+    return (
+      <form method="post" action="/account/reset">
+        <input type="hidden" name="reset_token" value={props.token ?? ""} />
+        <label for="new_password">New password</label>
+        <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength={props.minLength} />
+        <button type="submit">Set password</button>
+      </form>
+    );
+  }
   return (
     <form method="post" action="/account/reset">
       <EmailInput value={props.email} />
@@ -258,14 +293,14 @@ function ResetForm(props: { email?: string; token?: string; minLength: number })
   );
 }
 
-export function ResetPage(props: FormState & { token?: string; minLength: number }) {
+export function ResetPage(props: FormState & { token?: string; minLength: number; fromLink?: boolean }) {
   return (
     <Layout title="Set a new password">
       <h1>Set a new password</h1>
       <Alerts {...props} />
-      <ResetForm email={props.email} token={props.token} minLength={props.minLength} />
+      <ResetForm email={props.email} token={props.token} minLength={props.minLength} fromLink={props.fromLink} />
       <p class="links">
-        <a href="/account/forgot">Get a new token</a>
+        <a href="/account/forgot">{props.fromLink ? "Get a new link" : "Get a new token"}</a>
         <a href="/account/login">Back to log in</a>
       </p>
     </Layout>
@@ -310,6 +345,71 @@ export function HomePage() {
         <a href="/account/login">Log in</a>
         <a href="/account/register">Create an account</a>
         <a href="/docs">API reference</a>
+      </p>
+    </Layout>
+  );
+}
+
+/** After asking for mail: the same words whether or not the address has an account. */
+export function CheckMailPage(props: { title: string; message: string }) {
+  return (
+    <Layout title={props.title}>
+      <h1>{props.title}</h1>
+      <Alerts notice={props.message} />
+      <p class="muted">Nothing there after a few minutes? Check the spam folder, or ask again.</p>
+      <p class="links">
+        <a href="/account/login">Back to log in</a>
+      </p>
+    </Layout>
+  );
+}
+
+/**
+ * A mailed link opens this page; the token only goes further when the person presses the button
+ * (mail scanners that fetch every link change nothing).
+ */
+export function ConfirmLinkPage(props: { title: string; text: string; action: string; token: string; button: string }) {
+  return (
+    <Layout title={props.title}>
+      <h1>{props.title}</h1>
+      <p>{props.text}</p>
+      <form method="post" action={props.action}>
+        <input type="hidden" name="token" value={props.token} />
+        <button type="submit">{props.button}</button>
+      </form>
+    </Layout>
+  );
+}
+
+export function DoneWithLinkPage(props: { title: string; message: string; next: { href: string; label: string } }) {
+  return (
+    <Layout title={props.title}>
+      <h1>{props.title}</h1>
+      <Alerts notice={props.message} />
+      <p class="links">
+        <a href={props.next.href}>{props.next.label}</a>
+      </p>
+    </Layout>
+  );
+}
+
+export function ChangeEmailPage(props: FormState & { current: string }) {
+  return (
+    <Layout title="Change your email address">
+      <h1>Change your email address</h1>
+      <Alerts {...props} />
+      <p class="muted">
+        Your address is <strong>{props.current}</strong>. We will mail a link to the new one; the change happens when you open it, and the
+        current address gets a notice.
+      </p>
+      <form method="post" action="/account/email">
+        <EmailInput name="new_email" label="New email address" value={props.email} />
+        <label for="password">Your password</label>
+        <input id="password" name="password" type="password" autocomplete="current-password" required />
+        <button type="submit">Send the link</button>
+      </form>
+      <p class="links">
+        <a href="/account/profile">Back to your account</a>
       </p>
     </Layout>
   );

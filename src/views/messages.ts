@@ -2,6 +2,8 @@ import { HTTPException } from "hono/http-exception";
 import {
   InvalidCredentials,
   InvalidResetToken,
+  EmailNotVerified,
+  InvalidEmailToken,
   LoginThrottled,
   NoSuchSession,
   NotLoggedIn,
@@ -9,6 +11,7 @@ import {
   TooManyAttempts,
   UnknownEmail,
   UserAlreadyExists,
+  WrongPassword,
 } from "../auth/errors";
 import { FieldError, retryAfterSeconds } from "../http/errors";
 
@@ -53,15 +56,13 @@ function fieldMessage(error: FieldError): string {
 }
 
 /** The sentence a page shows for a failure the API would answer with `status`. */
-export function pageMessage(error: unknown, status: number, options: { resetTokenMinutes: number; passwordOnly?: boolean }): string {
-  const field = options.passwordOnly ? "current" : undefined;
+export function pageMessage(error: unknown, status: number, options: { resetTokenMinutes: number }): string {
   if (error instanceof FieldError) return fieldMessage(error);
   if (error instanceof UserAlreadyExists) {
     return "An account with this email address already exists. Log in, or reset your password if you have forgotten it.";
   }
+  if (error instanceof WrongPassword) return "That is not your current password. Try again, or reset your password.";
   if (error instanceof InvalidCredentials) {
-    // Changing the password or deleting the account: the address is known, the password is not.
-    if (field === "current") return "That is not your current password. Try again, or reset your password.";
     return "The email address or the password is wrong. Check both and try again, or reset your password.";
   }
   if (error instanceof LoginThrottled) {
@@ -69,6 +70,12 @@ export function pageMessage(error: unknown, status: number, options: { resetToke
   }
   if (error instanceof RateLimited || error instanceof TooManyAttempts) {
     return `Too many requests from your network. Wait ${duration(retryAfterSeconds(error))} and try again.`;
+  }
+  if (error instanceof EmailNotVerified) {
+    return "Your address is not verified yet: open the link in the mail we sent when you registered, or get a new one below.";
+  }
+  if (error instanceof InvalidEmailToken) {
+    return "This link does not work: it may be old (links work for 24 hours), already used, or replaced by a newer one. Ask for a new one.";
   }
   if (error instanceof NotLoggedIn) return "You are not logged in, or your session has ended. Log in and try again.";
   if (error instanceof NoSuchSession) return "That session is not one of yours any more: it may have ended already.";

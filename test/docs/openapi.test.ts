@@ -132,3 +132,8 @@ describe("GET /docs", () => {
     }
   });
 });
+
+it("a missing reference file is the API's JSON 404", async () => {
+  const response = await call("GET", "/docs/no-such-file.js");
+  expect([response.status, await response.json()]).toEqual([404, { message: "not found" }]);
+});

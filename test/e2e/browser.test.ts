@@ -1,7 +1,7 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { chromiumPath } from "./browser-path.js";
 import { startService } from "./local-service.js";
 
@@ -251,4 +251,71 @@ it("two browsers, one account: see both sessions, end the other; change the pass
   expect(a.url()).toBe(`${service.url}/account/login?registered=1`);
   await laptop.close();
   await phone.close();
+});
+
+describe("mail, end to end: the local EMAIL binding's files, read like an inbox", () => {
+  let mailService: Awaited<ReturnType<typeof startService>>;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    mailService = await startService({
+      vars: { RESET_TOKEN_DELIVERY: "email", MAIL_TRANSPORT: "email-service" },
+      onLog: (message) => lines.push(message),
+    });
+  });
+  afterAll(async () => {
+    await mailService?.stop();
+  });
+
+  /** The link in the newest mail to `to` with `subject`, from the text file Miniflare wrote. */
+  async function linkFrom(to: string, subject: string, path: string): Promise<string> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const message = [...lines].reverse().find((line) => line.includes(`To: ${to}`) && line.includes(`Subject: ${subject}`));
+      const file = message && /Text: (\S+\.txt)/.exec(message)?.[1];
+      if (file) {
+        const link = new RegExp(`(http://127\\.0\\.0\\.1:\\d+${path}\\?token=[\\w%-]+)`).exec(readFileSync(file, "utf8"))?.[1];
+        if (link) return link;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`no mail "${subject}" to ${to}`);
+  }
+
+  it("registers, follows the verification link from the mail, then resets the password by mail and logs in", async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    const email = `mail-${Date.now()}@example.com`;
+    await page.goto(`${mailService.url}/account/register`);
+    await page.fill("#email", email);
+    await page.fill("#password", "first-password");
+    await page.click("button[type=submit]");
+
+    await page.goto(await linkFrom(email, "Confirm your address for edge-auth", "/account/verify"));
+    await page.click("button[type=submit]");
+    await expect(page.locator("h1").textContent()).resolves.toBe("Address verified");
+
+    await page.goto(`${mailService.url}/account/forgot`);
+    await page.fill("#email", email);
+    await page.click("button[type=submit]");
+    await expect(page.locator("h1").textContent()).resolves.toBe("Check your mail");
+    await shot(page, "16-check-your-mail");
+    const link = await linkFrom(email, "Reset your edge-auth password", "/account/reset");
+    await page.goto(link);
+    await shot(page, "17-reset-from-mail");
+    await page.fill("#new_password", "second-password");
+    await page.click("button[type=submit]");
+    await expect(page.locator("h1").textContent()).resolves.toBe("Password updated");
+    // The link worked once.
+    await page.goto(link);
+    await page.fill("#new_password", "third-password");
+    await page.click("button[type=submit]");
+    await expect(page.locator(".error").textContent()).resolves.toContain("This reset token does not work");
+
+    await page.goto(`${mailService.url}/account/login`);
+    await page.fill("#email", email);
+    await page.fill("#password", "second-password");
+    await page.click("button[type=submit]");
+    await expect(page.locator("#profile-email").textContent()).resolves.toBe(email);
+    await context.close();
+  });
 });

@@ -31,7 +31,8 @@ function runImport() {
 beforeAll(async () => {
   output = runImport();
   second = runImport();
-  service = await startService({ persistRoot: state });
+  // Logins need a verified address here: imported users count as verified.
+  service = await startService({ persistRoot: state, vars: { REQUIRE_EMAIL_VERIFICATION: "true", MAIL_TRANSPORT: "email-service" } });
 });
 
 afterAll(async () => {
@@ -63,12 +64,18 @@ it("is safe to run again: nothing doubles, existing accounts are kept and report
   expect(second).toMatch(/already present, existing kept\s+5/);
 });
 
-it("every imported user logs in with the old password (Python bcrypt hashes, $2b$ and $2a$, BLOB or text)", async () => {
+it("every imported user logs in with the old password (Python bcrypt hashes, $2b$ and $2a$, BLOB or text), verified", async () => {
   for (const [email, password] of OLD_USERS) {
     const response = await logIn(email, password);
     expect(response.status, email).toBe(200);
     expect(await response.json()).toEqual({ email, message: "logged in" });
   }
+});
+
+it("a new registration on the same service is not verified yet, so REQUIRE_EMAIL_VERIFICATION refuses it (the imported ones were let in)", async () => {
+  const email = `new-${Date.now()}@example.com`;
+  await fetch(`${service.url}/users`, { method: "POST", body: new URLSearchParams({ email, password: "pw" }) });
+  expect((await logIn(email, "pw")).status).toBe(403);
 });
 
 it("duplicates resolved to the lowest id: the later row's password does not work", async () => {

@@ -2,8 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { LogLevel } from "miniflare";
 import { inject } from "vitest";
-import { configuredVars, migrateLocal, startLocalServer } from "../../scripts/lib/local-server.mjs";
+import { configuredVars, migrateLocal, ServerLog, startLocalServer } from "../../scripts/lib/local-server.mjs";
 
 /** The production bundle on workerd (npm run serve's setup) with its own fresh local D1. */
 /** A port nothing listens on right now, so parallel test runs do not collide. */
@@ -18,7 +19,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-export async function startService(options: { port?: number; persistRoot?: string; vars?: Record<string, string> } = {}) {
+export async function startService(
+  options: {
+    port?: number;
+    persistRoot?: string;
+    vars?: Record<string, string>;
+    onLog?: (message: string) => void;
+    /** The Worker's stdout and stderr lines (its JSON log), instead of the test output. */
+    onOutput?: (line: string) => void;
+  } = {},
+) {
   const port = options.port ?? (await freePort());
   const tmp = mkdtempSync(path.join(os.tmpdir(), "edge-auth-e2e-"));
   const persistRoot = options.persistRoot ?? path.join(tmp, "state");
@@ -28,7 +38,21 @@ export async function startService(options: { port?: number; persistRoot?: strin
     port,
     persistRoot,
     bundle,
-    vars: { ...configuredVars(), BCRYPT_COST: "4", LOG_REQUESTS: "false", ...options.vars },
+    vars: { ...configuredVars(), BCRYPT_COST: "4", LOG_REQUESTS: "false", PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.vars },
+    // Miniflare's own lines (the simulated EMAIL binding's among them) go to `onLog`, not the test output.
+    log: new ServerLog(options.onLog, LogLevel.WARN),
+    handleRuntimeStdio: options.onOutput
+      ? (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
+          for (const stream of [stdout, stderr]) {
+            let rest = "";
+            stream.on("data", (chunk: Buffer) => {
+              const lines = (rest + chunk.toString("utf8")).split("\n");
+              rest = lines.pop() ?? "";
+              for (const line of lines) options.onOutput!(line);
+            });
+          }
+        }
+      : undefined,
   });
   return {
     url: `http://127.0.0.1:${port}`,

@@ -215,6 +215,12 @@ describe("account pages", () => {
     expect(await (await call("GET", "/nowhere")).json()).toEqual({ message: "not found" });
   });
 
+  it("a page answers a link that repeats a query parameter (its first value counts)", async () => {
+    const response = await call("GET", "/account/login?registered=1&registered=2");
+    expect(response.status).toBe(200);
+    expect(await html(response)).toContain("Account created");
+  });
+
   it("fills in the login form with the address just registered, without putting it in a URL", async () => {
     const email = uniqueEmail();
     const registered = await post("/account/register", { email, password: "pw" });

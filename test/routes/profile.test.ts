@@ -102,7 +102,7 @@ describe("change the password", () => {
   it("needs the current password; a wrong one counts in the login backoff", async () => {
     const { email, cookie } = await loggedIn(uniqueEmail(), "old");
     const wrong = await call("PUT", "/profile/password", { cookie, form: { current_password: "nope", new_password: "new-pw" } });
-    expect([wrong.status, await wrong.json()]).toEqual([401, { message: "invalid email or password" }]);
+    expect([wrong.status, await wrong.json()]).toEqual([401, { message: "invalid password" }]);
     const row = await env.DB.prepare("SELECT failed_login_count AS n FROM users WHERE email = ?").bind(email).first<{ n: number }>();
     expect(row!.n).toBe(1);
     expect((await call("PUT", "/profile/password", { form: { current_password: "old", new_password: "x" } })).status).toBe(403);
@@ -132,6 +132,22 @@ describe("change the password", () => {
     });
     expect([short.status, await short.json()]).toEqual([400, { message: "new_password must be at least 8 characters" }]);
   });
+});
+
+it("a password change spends a reset token asked for before it", async () => {
+  const { email, cookie } = await loggedIn(uniqueEmail(), "pw1");
+  const asked = await call("POST", "/reset_password", { form: { email } });
+  const { reset_token } = (await asked.json()) as { reset_token: string };
+  expect((await call("PUT", "/profile/password", { cookie, form: { current_password: "pw1", new_password: "pw2" } })).status).toBe(200);
+  expect((await call("PUT", "/reset_password", { form: { email, reset_token, new_password: "taken-over" } })).status).toBe(403);
+});
+
+it("an id of any other shape is an unknown session (404), never a validation message", async () => {
+  const { cookie } = await loggedIn();
+  for (const id of ["a".repeat(65), "not-hex", "%00"]) {
+    const response = await call("DELETE", `/profile/sessions/${id}`, { cookie });
+    expect([response.status, await response.json()], id).toEqual([404, { message: "no such session" }]);
+  }
 });
 
 describe("delete the account", () => {

@@ -1,35 +1,58 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { InvalidResetToken, NotLoggedIn } from "../../auth/errors";
+import { EmailNotVerified, InvalidResetToken, NotLoggedIn } from "../../auth/errors";
 import type { AppEnv } from "../../http/context";
 import { failureOf, logUnexpected } from "../../http/errors";
-import { DeletePage, ForgotPage, LoginPage, PasswordPage, ProblemPage, RegisterPage, ResetPage } from "../../views/account";
+import {
+  ChangeEmailPage,
+  DeletePage,
+  ForgotPage,
+  LoginPage,
+  PasswordPage,
+  ProblemPage,
+  RegisterPage,
+  ResetPage,
+} from "../../views/account";
 import type { Layout } from "../../views/layout";
 import { pageMessage } from "../../views/messages";
 
 const minLength = (c: Context<AppEnv>) => c.var.config.passwordMinLength;
 
 /** What a failed form carried (the body is cached by Hono), to fill the form in again. */
-async function submitted(c: Context<AppEnv>): Promise<{ email: string; token: string }> {
+async function submitted(c: Context<AppEnv>): Promise<{ email: string; token: string; fromLink: boolean }> {
   try {
     const form = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
-    return { email: (form.get("email") ?? "").slice(0, 254), token: (form.get("reset_token") ?? "").slice(0, 256) };
+    return {
+      email: (form.get("email") ?? form.get("new_email") ?? "").slice(0, 254),
+      token: (form.get("reset_token") ?? "").slice(0, 256),
+      fromLink: !form.has("email"),
+    };
   } catch {
-    return { email: "", token: "" };
+    return { email: "", token: "", fromLink: false };
   }
 }
 
-type Refill = { error: string; email: string; token: string; tokenRefused: boolean };
+type Refill = { error: string; email: string; token: string; tokenRefused: boolean; unverified: boolean; fromLink: boolean };
 
 /** Which form a failed POST shows again, with the error and what can be kept of the input. */
 const formAfterFailure: Record<string, (c: Context<AppEnv>, refill: Refill) => ReturnType<typeof Layout>> = {
   ["/account/register"]: (c, { error, email }) => <RegisterPage error={error} email={email} minLength={minLength(c)} />,
-  ["/account/login"]: (_, { error, email }) => <LoginPage error={error} email={email} />,
-  ["/account/forgot"]: (_, { error, email }) => <ForgotPage error={error} email={email} />,
-  // Keep a token that may still work (a too-short password, say); drop one that was refused.
-  ["/account/reset"]: (c, { error, email, token, tokenRefused }) => (
-    <ResetPage error={error} email={email} token={tokenRefused ? "" : token} minLength={minLength(c)} />
+  ["/account/login"]: (_, { error, email, unverified }) => <LoginPage error={error} email={email} unverified={unverified} />,
+  ["/account/forgot"]: (c, { error, email }) => (
+    <ForgotPage error={error} email={email} byMail={c.var.config.auth.resetTokenDelivery === "email"} />
   ),
+  // Keep a token that may still work (a too-short password, say); drop one that was refused.
+  // A form from a mailed link had no address: show that form again.
+  ["/account/reset"]: (c, { error, email, token, tokenRefused, fromLink }) => (
+    <ResetPage
+      error={error}
+      email={email}
+      token={tokenRefused ? "" : token}
+      minLength={minLength(c)}
+      fromLink={fromLink && !tokenRefused}
+    />
+  ),
+  ["/account/email"]: (c, { error, email }) => <ChangeEmailPage error={error} email={email} current={c.get("sessionEmail") ?? ""} />,
   // Passwords are never put back into a form.
   ["/account/password"]: (c, { error }) => <PasswordPage error={error} minLength={minLength(c)} />,
   ["/account/delete"]: (c, { error }) => <DeletePage error={error} email={c.get("sessionEmail") ?? ""} />,
@@ -46,14 +69,18 @@ export async function pageFailure(error: unknown, c: Context<AppEnv>): Promise<R
   if (!failure) logUnexpected(error, c);
   const status = failure?.status ?? 500;
   const resetTokenMinutes = Math.round((c.var.config?.auth.resetTokenLifetimeSeconds ?? 3600) / 60);
-  const passwordOnly = c.req.path === "/account/password" || c.req.path === "/account/delete";
-  const message = pageMessage(error, status, { resetTokenMinutes, passwordOnly });
+  const message = pageMessage(error, status, { resetTokenMinutes });
   // Refusals from before the page's own code (CSRF, body size, settings) have no form to fill in again.
   // Not logged in (any more): there is no form to show, only the way to log in.
   const formFailure = failure && !(error instanceof NotLoggedIn) && (!(error instanceof HTTPException) || status === 400);
   const form = c.req.method === "POST" && formFailure ? formAfterFailure[c.req.path] : undefined;
   if (form) {
-    const refill = { error: message, ...(await submitted(c)), tokenRefused: error instanceof InvalidResetToken };
+    const refill = {
+      error: message,
+      ...(await submitted(c)),
+      tokenRefused: error instanceof InvalidResetToken,
+      unverified: error instanceof EmailNotVerified,
+    };
     return c.html(form(c, refill), status, failure!.headers);
   }
   const title = status === 503 ? "Service unavailable" : status >= 500 ? "Something went wrong" : "Request refused";

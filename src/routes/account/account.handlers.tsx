@@ -7,6 +7,10 @@ import type { AppRouteHandler } from "../../http/router";
 import { checkNewPassword } from "../../http/schemas";
 import {
   AccountDeletedPage,
+  ChangeEmailPage,
+  CheckMailPage,
+  ConfirmLinkPage,
+  DoneWithLinkPage,
   DeletePage,
   DonePage,
   ForgotPage,
@@ -22,9 +26,10 @@ import {
 import type * as routes from "./account.routes";
 import { RequestResetBody, ResetBody } from "../password-reset/password-reset.routes";
 import { LoginBody } from "../sessions/sessions.routes";
-import { ChangePasswordBody, DeleteAccountBody } from "../profile/profile.routes";
+import { ResendBody, TokenBody } from "../email/email.routes";
+import { ChangeEmailBody, ChangePasswordBody, DeleteAccountBody } from "../profile/profile.routes";
 import { RegisterBody } from "../users/users.routes";
-import { EndSessionForm } from "./account.routes";
+import { EndSessionForm, PageResetBody } from "./account.routes";
 
 const minLength = (c: Context<AppEnv>) => c.var.config.passwordMinLength;
 
@@ -68,7 +73,7 @@ export const logIn: AppRouteHandler<typeof routes.logIn> = async (c) => {
 export const profile: AppRouteHandler<typeof routes.profile> = async (c) => {
   const user = await c.var.auth.getUserFromSessionId(readSessionCookie(c));
   if (!user) return c.redirect("/account/login", 303);
-  return c.html(<ProfilePage email={user.email} />, 200);
+  return c.html(<ProfilePage email={user.email} verified={user.emailVerifiedAt !== null} sendsMail={c.var.config.auth.sendsMail} />, 200);
 };
 
 export const logOut: AppRouteHandler<typeof routes.logOut> = async (c) => {
@@ -77,21 +82,36 @@ export const logOut: AppRouteHandler<typeof routes.logOut> = async (c) => {
   return c.redirect("/account/login?logged_out=1", 303);
 };
 
-export const forgotForm: AppRouteHandler<typeof routes.forgotForm> = (c) => c.html(<ForgotPage />, 200);
+const byMail = (c: Context<AppEnv>) => c.var.config.auth.resetTokenDelivery === "email";
+
+export const forgotForm: AppRouteHandler<typeof routes.forgotForm> = (c) => c.html(<ForgotPage byMail={byMail(c)} />, 200);
 
 export const forgot: AppRouteHandler<typeof routes.forgot> = async (c) => {
   const { email } = validBody(c, RequestResetBody);
+  if (byMail(c)) {
+    await c.var.auth.requestPasswordReset(email);
+    return c.html(
+      <CheckMailPage
+        title="Check your mail"
+        message="If this address has an account, a link to choose a new password is on its way. It works once."
+      />,
+      200,
+    );
+  }
   const token = await c.var.auth.getResetPasswordToken(email);
   const minutes = Math.round(c.var.config.auth.resetTokenLifetimeSeconds / 60);
   return c.html(<TokenPage email={email} token={token} minutes={minutes} minLength={minLength(c)} />, 200);
 };
 
-export const resetForm: AppRouteHandler<typeof routes.resetForm> = (c) => c.html(<ResetPage minLength={minLength(c)} />, 200);
+export const resetForm: AppRouteHandler<typeof routes.resetForm> = (c) => {
+  const { token } = c.req.valid("query");
+  return c.html(<ResetPage minLength={minLength(c)} token={token} fromLink={token !== undefined} />, 200);
+};
 
 export const reset: AppRouteHandler<typeof routes.reset> = async (c) => {
-  const { email, reset_token, new_password } = validBody(c, ResetBody);
+  const { email, reset_token, new_password } = validBody(c, PageResetBody);
   checkNewPassword(new_password, minLength(c), "new_password");
-  await c.var.auth.updatePassword(reset_token, new_password, email);
+  await c.var.auth.updatePassword(reset_token, new_password, email, clientInfo(c));
   return c.html(<DonePage />, 200);
 };
 
@@ -133,8 +153,9 @@ export const changePassword: AppRouteHandler<typeof routes.changePassword> = asy
   const { current_password, new_password } = validBody(c, ChangePasswordBody);
   checkNewPassword(new_password, minLength(c), "new_password");
   const current = await requireSession(c);
-  const secret = await c.var.auth.changePassword(current, current_password, new_password, readDeviceCookie(c));
-  setSessionCookie(c, secret, c.var.config.auth.sessionLifetimeSeconds);
+  const secret = await c.var.auth.changePassword(current, current_password, new_password, readDeviceCookie(c), clientInfo(c));
+  // The same session, a new secret: the cookie lasts as long as the session still does.
+  setSessionCookie(c, secret, Math.max(1, current.session.expiresAt - Math.floor(Date.now() / 1000)));
   return c.html(<PasswordChangedPage />, 200);
 };
 
@@ -147,7 +168,81 @@ export const deleteForm: AppRouteHandler<typeof routes.deleteForm> = async (c) =
 export const deleteAccount: AppRouteHandler<typeof routes.deleteAccount> = async (c) => {
   const { password } = validBody(c, DeleteAccountBody);
   const current = await requireSession(c);
-  await c.var.auth.deleteAccount(current, password, readDeviceCookie(c));
+  await c.var.auth.deleteAccount(current, password, readDeviceCookie(c), clientInfo(c));
   clearSessionCookie(c);
   return c.html(<AccountDeletedPage />, 200);
+};
+
+/** The page a mailed link opens: one button, which posts its token to `action`. */
+const linkPage = (c: Context<AppEnv>, token: string, page: { title: string; text: string; action: string; button: string }) =>
+  c.html(<ConfirmLinkPage {...page} token={token} />, 200);
+
+export const verifyPage: AppRouteHandler<typeof routes.verifyPage> = (c) =>
+  linkPage(c, c.req.valid("query").token, {
+    title: "Verify your address",
+    text: "Press the button to confirm that this address is yours.",
+    action: "/account/verify",
+    button: "Verify my address",
+  });
+
+export const verify: AppRouteHandler<typeof routes.verify> = async (c) => {
+  const email = await c.var.auth.verifyEmail(validBody(c, TokenBody).token);
+  return c.html(
+    <DoneWithLinkPage
+      title="Address verified"
+      message={`${email} is verified.`}
+      next={{ href: "/account/profile", label: "To your account" }}
+    />,
+    200,
+  );
+};
+
+export const resendVerification: AppRouteHandler<typeof routes.resendVerification> = async (c) => {
+  await c.var.auth.resendVerification(validBody(c, ResendBody).email);
+  return c.html(
+    <CheckMailPage
+      title="Check your mail"
+      message="If this address has an account that is not verified yet, a new verification link is on its way."
+    />,
+    200,
+  );
+};
+
+export const emailForm: AppRouteHandler<typeof routes.emailForm> = async (c) => {
+  const current = await sessionOf(c);
+  if (!current) return c.redirect("/account/login", 303);
+  return c.html(<ChangeEmailPage current={current.user.email} />, 200);
+};
+
+export const changeEmail: AppRouteHandler<typeof routes.changeEmail> = async (c) => {
+  const { password, new_email } = validBody(c, ChangeEmailBody);
+  const current = await requireSession(c);
+  await c.var.auth.requestEmailChange(current, password, new_email, readDeviceCookie(c));
+  return c.html(
+    <CheckMailPage
+      title="Check the new address"
+      message={`A link is on its way to ${new_email}. Your address changes when you open it.`}
+    />,
+    200,
+  );
+};
+
+export const confirmEmailPage: AppRouteHandler<typeof routes.confirmEmailPage> = (c) =>
+  linkPage(c, c.req.valid("query").token, {
+    title: "Use this address",
+    text: "Press the button to make this address the one your account uses.",
+    action: "/account/email/confirm",
+    button: "Use this address",
+  });
+
+export const confirmEmail: AppRouteHandler<typeof routes.confirmEmail> = async (c) => {
+  const email = await c.var.auth.confirmEmailChange(validBody(c, TokenBody).token, clientInfo(c));
+  return c.html(
+    <DoneWithLinkPage
+      title="Address changed"
+      message={`Your account now uses ${email}.`}
+      next={{ href: "/account/profile", label: "To your account" }}
+    />,
+    200,
+  );
 };

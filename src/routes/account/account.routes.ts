@@ -1,20 +1,32 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  EmailNotVerified,
   InvalidCredentials,
+  InvalidEmailToken,
   InvalidResetToken,
   LoginThrottled,
   NoSuchSession,
   NotLoggedIn,
   UnknownEmail,
   UserAlreadyExists,
+  WrongPassword,
 } from "../../auth/errors";
 import { formOrJsonBody } from "../../http/body";
 import { rateLimit } from "../../http/rate-limit";
-import { clearSessionCookie, failures, formOrJson, htmlContent, redirectTo, setSessionCookie } from "../../http/responses";
-import { SessionCookie } from "../../http/schemas";
+import {
+  clearSessionCookie,
+  failures,
+  formOrJson,
+  htmlContent,
+  redirectTo,
+  renewSessionCookie,
+  setSessionCookie,
+} from "../../http/responses";
+import { queryParam, SessionCookie, token } from "../../http/schemas";
 import { LoginBody } from "../sessions/sessions.routes";
 import { RequestResetBody, ResetBody } from "../password-reset/password-reset.routes";
-import { ChangePasswordBody, DeleteAccountBody } from "../profile/profile.routes";
+import { ResendBody, TokenBody } from "../email/email.routes";
+import { ChangeEmailBody, ChangePasswordBody, DeleteAccountBody } from "../profile/profile.routes";
 import { RegisterBody } from "../users/users.routes";
 
 /**
@@ -31,7 +43,7 @@ export const home = createRoute({
   summary: "Account home",
   request: { cookies: SessionCookie },
   responses: {
-    303: redirectTo("/account/profile", "Logged in: to the profile page; otherwise to `/account/login`."),
+    303: redirectTo(["/account/profile", "/account/login"], "Logged in: to the profile page; otherwise to the login form."),
     ...failures([], { html: true }),
   },
 });
@@ -64,11 +76,8 @@ export const loginForm = createRoute({
   summary: "Login form",
   request: {
     query: z.object({
-      registered: z
-        .string()
-        .optional()
-        .openapi({ description: 'Present: say "Account created" (and fill in the address just registered).' }),
-      logged_out: z.string().optional().openapi({ description: 'Present: say "You are logged out".' }),
+      registered: queryParam('Present: say "Account created" (and fill in the address just registered).').optional(),
+      logged_out: queryParam('Present: say "You are logged out".').optional(),
     }),
   },
   responses: page("The form."),
@@ -83,7 +92,7 @@ export const logIn = createRoute({
   request: { body: formOrJson(LoginBody) },
   responses: {
     303: redirectTo("/account/profile", "Logged in.", setSessionCookie),
-    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", InvalidCredentials, LoginThrottled], { html: true }),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", InvalidCredentials, LoginThrottled, EmailNotVerified], { html: true }),
   },
 });
 
@@ -128,7 +137,9 @@ export const forgot = createRoute({
   middleware: [rateLimit("RESET_RATE_LIMITER", "reset-request"), formOrJsonBody(["email"])] as const,
   request: { body: formOrJson(RequestResetBody) },
   responses: {
-    200: htmlContent("Shows the token (this service sends no mail) with the form to set a new password, already filled in."),
+    200: htmlContent(
+      '`response` mode: the token, with the form to set a new password filled in. `email` mode: the same "check your mail" page for every address.',
+    ),
     ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", UnknownEmail], { html: true }),
   },
 });
@@ -138,9 +149,14 @@ export const resetForm = createRoute({
   path: "/account/reset",
   tags,
   summary: "New-password form",
-  description: "Tokens never travel in URLs: the token page (`POST /account/forgot`) carries the form already filled in.",
+  description:
+    "With `?token=` (the link a reset mail carries): the form with the token hidden in it, sent with `Referrer-Policy: no-referrer`; the token is never logged. Without: the form for a token shown by `POST /account/forgot` in `response` mode.",
+  request: { query: z.object({ token: queryParam("From the reset mail's link.").optional() }) },
   responses: page("The form."),
 });
+
+/** The pages' reset form: from a mailed link it carries no address (the token is the proof). */
+export const PageResetBody = ResetBody.extend({ email: ResetBody.shape.email.optional() });
 
 export const reset = createRoute({
   method: "post",
@@ -148,7 +164,7 @@ export const reset = createRoute({
   tags,
   summary: "Set a new password (form post)",
   middleware: [rateLimit("RESET_RATE_LIMITER", "reset-update"), formOrJsonBody(["email", "reset_token", "new_password"])] as const,
-  request: { body: formOrJson(ResetBody) },
+  request: { body: formOrJson(PageResetBody) },
   responses: {
     200: htmlContent("Password updated, with a link to log in."),
     ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", InvalidResetToken], { html: true }),
@@ -162,7 +178,7 @@ export const sessionsPage = createRoute({
   summary: "Where you are logged in",
   request: {
     cookies: SessionCookie,
-    query: z.object({ ended: z.string().optional().openapi({ description: "Present: say which sessions were just ended." }) }),
+    query: z.object({ ended: queryParam("Present: say which sessions were just ended.").optional() }),
   },
   responses: {
     200: htmlContent("Every session (device, country, when), a button per session and one to log out everywhere else."),
@@ -171,7 +187,7 @@ export const sessionsPage = createRoute({
   },
 });
 
-export const EndSessionForm = z.object({ session: z.string().max(64).openapi({ description: "A session id from the list." }) });
+export const EndSessionForm = z.object({ session: token("session", "A session id from the list.") });
 
 export const endSession = createRoute({
   method: "post",
@@ -181,7 +197,10 @@ export const endSession = createRoute({
   middleware: [formOrJsonBody(["session"])] as const,
   request: { cookies: SessionCookie, body: formOrJson(EndSessionForm) },
   responses: {
-    303: redirectTo("/account/sessions?ended=one", "Ended; back to the list (to the login form if it was this one)."),
+    303: redirectTo(
+      ["/account/sessions?ended=one", "/account/login?logged_out=1"],
+      "Ended; back to the list (to the login form if it was this one).",
+    ),
     ...failures(["invalid", "tooLarge", "crossSite", NotLoggedIn, NoSuchSession], { html: true }),
   },
 });
@@ -219,8 +238,8 @@ export const changePassword = createRoute({
   middleware: [rateLimit("LOGIN_RATE_LIMITER", "password-change"), formOrJsonBody(["current_password", "new_password"])] as const,
   request: { cookies: SessionCookie, body: formOrJson(ChangePasswordBody) },
   responses: {
-    200: htmlContent("Changed: other devices are logged out, this one has a new session cookie.", setSessionCookie),
-    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, InvalidCredentials, LoginThrottled], { html: true }),
+    200: htmlContent("Changed: other devices are logged out, this one has a new session cookie.", renewSessionCookie),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled], { html: true }),
   },
 });
 
@@ -247,6 +266,79 @@ export const deleteAccount = createRoute({
   request: { cookies: SessionCookie, body: formOrJson(DeleteAccountBody) },
   responses: {
     200: htmlContent("Deleted; the cookie is cleared.", clearSessionCookie),
-    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, InvalidCredentials, LoginThrottled], { html: true }),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled], { html: true }),
+  },
+});
+
+// Generic in the path, so each route keeps its literal path in AppType (the typed client).
+const linkPage = <P extends string>(path: P, summary: string, description: string) =>
+  createRoute({
+    method: "get",
+    path,
+    tags,
+    summary,
+    description: `${description} Sent with \`Referrer-Policy: no-referrer\`; the token is never logged, and only the button spends it.`,
+    request: { query: z.object({ token: queryParam("From the mailed link.") }) },
+    responses: page("A page with one button."),
+  });
+
+export const verifyPage = linkPage("/account/verify", "Verify-address page", "Where a verification mail's link leads.");
+export const confirmEmailPage = linkPage(
+  "/account/email/confirm",
+  "Confirm-new-address page",
+  "Where the link mailed to a new address leads.",
+);
+
+const tokenPost = <P extends string>(path: P, summary: string, kinds: Parameters<typeof failures>[0]) =>
+  createRoute({
+    method: "post",
+    path,
+    tags,
+    summary,
+    middleware: [rateLimit("RESET_RATE_LIMITER", path.includes("verify") ? "verify" : "confirm-email"), formOrJsonBody(["token"])] as const,
+    request: { body: formOrJson(TokenBody) },
+    responses: {
+      200: htmlContent("Done, with where to go next."),
+      ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", ...kinds], { html: true }),
+    },
+  });
+
+export const verify = tokenPost("/account/verify", "Verify the address (form post)", [InvalidEmailToken]);
+export const confirmEmail = tokenPost("/account/email/confirm", "Use the new address (form post)", [InvalidEmailToken, UserAlreadyExists]);
+
+export const resendVerification = createRoute({
+  method: "post",
+  path: "/account/verify/resend",
+  tags,
+  summary: "Send a new verification link (form post)",
+  middleware: [rateLimit("RESET_RATE_LIMITER", "verify-resend"), formOrJsonBody(["email"])] as const,
+  request: { body: formOrJson(ResendBody) },
+  responses: {
+    200: htmlContent('The same "check your mail" page for every address.'),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited"], { html: true }),
+  },
+});
+
+export const emailForm = createRoute({
+  method: "get",
+  path: "/account/email",
+  tags,
+  summary: "Change-address form",
+  request: { cookies: SessionCookie },
+  responses: { 200: htmlContent("The form."), 303: redirectTo("/account/login", "Not logged in."), ...failures([], { html: true }) },
+});
+
+export const changeEmail = createRoute({
+  method: "post",
+  path: "/account/email",
+  tags,
+  summary: "Change the address (form post)",
+  middleware: [rateLimit("LOGIN_RATE_LIMITER", "email-change"), formOrJsonBody(["password", "new_email"])] as const,
+  request: { cookies: SessionCookie, body: formOrJson(ChangeEmailBody) },
+  responses: {
+    200: htmlContent("The link is on its way to the new address."),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled, UserAlreadyExists], {
+      html: true,
+    }),
   },
 });

@@ -1,3 +1,4 @@
+import { notFound } from "../../http/errors";
 import type { AppRouteHandler } from "../../http/router";
 import type { files as filesRoute, reference as referenceRoute } from "./docs.routes";
 
@@ -32,4 +33,8 @@ export const reference: AppRouteHandler<typeof referenceRoute> = (c) =>
     200,
   );
 
-export const files: AppRouteHandler<typeof filesRoute> = (c) => c.env.ASSETS.fetch(c.req.raw);
+export const files: AppRouteHandler<typeof filesRoute> = async (c) => {
+  const file = await c.env.ASSETS.fetch(c.req.raw);
+  // No such file: the API's own 404, not the asset server's.
+  return file.ok ? file : notFound(c);
+};

@@ -18,14 +18,19 @@ export const requestReset = createRoute({
   method: "post",
   path: "/reset_password",
   tags,
-  summary: "Get a password reset token",
-  description: "There is no mail sender: the token is in the answer. Asking again replaces the previous token.",
+  summary: "Ask for a password reset",
+  description:
+    "With `RESET_TOKEN_DELIVERY=response` (the seed's contract, for trusted callers only) the token is in the answer, and an unknown address is a 403. With `email` (production's default) the answer is the same for every well-formed address and only the owner's mailbox gets a link (to `/account/reset?token=...`). Asking again replaces the previous token.",
   middleware: [rateLimit("RESET_RATE_LIMITER", "reset-request"), formOrJsonBody(["email"])] as const,
   request: { body: formOrJson(RequestResetBody) },
   responses: {
     200: jsonContent(
-      z.object({ email: z.string(), reset_token: z.string() }),
-      "A token that works once, for RESET_TOKEN_LIFETIME_SECONDS.",
+      z.object({
+        email: z.string(),
+        reset_token: z.string().optional().openapi({ description: "`response` mode: works once, for RESET_TOKEN_LIFETIME_SECONDS." }),
+        message: z.string().optional().openapi({ description: "`email` mode: what happens next (the same for every address)." }),
+      }),
+      "`response` mode: `{email, reset_token}`. `email` mode: `{email, message}`.",
     ),
     ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", UnknownEmail]),
   },

@@ -1,10 +1,10 @@
 import { validBody } from "../../http/body";
-import { requireSession } from "../../http/context";
+import { clientInfo, requireSession } from "../../http/context";
 import { clearSessionCookie, readDeviceCookie, setSessionCookie } from "../../http/cookie";
 import type { AppRouteHandler } from "../../http/router";
 import { checkNewPassword } from "../../http/schemas";
 import type * as routes from "./profile.routes";
-import { ChangePasswordBody, DeleteAccountBody } from "./profile.routes";
+import { ChangeEmailBody, ChangePasswordBody, DeleteAccountBody } from "./profile.routes";
 
 export const listSessions: AppRouteHandler<typeof routes.listSessions> = async (c) => {
   const sessions = await c.var.auth.listSessions(await requireSession(c));
@@ -43,15 +43,23 @@ export const changePassword: AppRouteHandler<typeof routes.changePassword> = asy
   const { current_password, new_password } = validBody(c, ChangePasswordBody);
   checkNewPassword(new_password, c.var.config.passwordMinLength, "new_password");
   const current = await requireSession(c);
-  const secret = await c.var.auth.changePassword(current, current_password, new_password, readDeviceCookie(c));
-  setSessionCookie(c, secret, c.var.config.auth.sessionLifetimeSeconds);
+  const secret = await c.var.auth.changePassword(current, current_password, new_password, readDeviceCookie(c), clientInfo(c));
+  // The same session, a new secret: the cookie lasts as long as the session still does.
+  setSessionCookie(c, secret, Math.max(1, current.session.expiresAt - Math.floor(Date.now() / 1000)));
   return c.json({ email: current.user.email, message: "password changed" as const }, 200);
 };
 
 export const deleteAccount: AppRouteHandler<typeof routes.deleteAccount> = async (c) => {
   const { password } = validBody(c, DeleteAccountBody);
   const current = await requireSession(c);
-  await c.var.auth.deleteAccount(current, password, readDeviceCookie(c));
+  await c.var.auth.deleteAccount(current, password, readDeviceCookie(c), clientInfo(c));
   clearSessionCookie(c);
   return c.json({ email: current.user.email, message: "account deleted" as const }, 200);
+};
+
+export const changeEmail: AppRouteHandler<typeof routes.changeEmail> = async (c) => {
+  const { password, new_email } = validBody(c, ChangeEmailBody);
+  const current = await requireSession(c);
+  await c.var.auth.requestEmailChange(current, password, new_email, readDeviceCookie(c));
+  return c.json({ email: current.user.email, new_email, message: "confirmation link sent to the new address" as const }, 200);
 };

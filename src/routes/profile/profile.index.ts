@@ -8,4 +8,5 @@ export const profile = createRouter()
   .openapi(routes.endAllSessions, handlers.endAllSessions)
   .openapi(routes.endSession, handlers.endSession)
   .openapi(routes.changePassword, handlers.changePassword)
-  .openapi(routes.deleteAccount, handlers.deleteAccount);
+  .openapi(routes.deleteAccount, handlers.deleteAccount)
+  .openapi(routes.changeEmail, handlers.changeEmail);

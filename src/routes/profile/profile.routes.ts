@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { InvalidCredentials, LoginThrottled, NoSuchSession, NotLoggedIn } from "../../auth/errors";
+import { InvalidCredentials, LoginThrottled, NoSuchSession, NotLoggedIn, UserAlreadyExists, WrongPassword } from "../../auth/errors";
 import { formOrJsonBody } from "../../http/body";
 import { rateLimit } from "../../http/rate-limit";
-import { clearSessionCookie, failures, formOrJson, jsonContent, setSessionCookie } from "../../http/responses";
-import { newPassword, password, SessionCookie } from "../../http/schemas";
+import { clearSessionCookie, failures, formOrJson, jsonContent, renewSessionCookie } from "../../http/responses";
+import { email, newPassword, password, SessionCookie } from "../../http/schemas";
 
 /**
  * The logged-in user's sessions and account: every route reads the session cookie. Changing the
@@ -49,7 +49,7 @@ export const endSession = createRoute({
   security,
   request: {
     cookies: SessionCookie,
-    params: z.object({ id: z.string().max(64).openapi({ description: "From `GET /profile/sessions`." }) }),
+    params: z.object({ id: z.string().openapi({ description: "From `GET /profile/sessions`." }) }),
   },
   responses: {
     200: jsonContent(z.object({ message: z.literal("session ended") }), "Ended."),
@@ -101,8 +101,8 @@ export const changePassword = createRoute({
   middleware: [rateLimit("LOGIN_RATE_LIMITER", "password-change"), formOrJsonBody(["current_password", "new_password"])] as const,
   request: { cookies: SessionCookie, body: formOrJson(ChangePasswordBody) },
   responses: {
-    200: jsonContent(z.object({ email: z.string(), message: z.literal("password changed") }), "Changed.", setSessionCookie),
-    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, InvalidCredentials, LoginThrottled]),
+    200: jsonContent(z.object({ email: z.string(), message: z.literal("password changed") }), "Changed.", renewSessionCookie),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled]),
   },
 });
 
@@ -120,6 +120,27 @@ export const deleteAccount = createRoute({
   request: { cookies: SessionCookie, body: formOrJson(DeleteAccountBody) },
   responses: {
     200: jsonContent(z.object({ email: z.string(), message: z.literal("account deleted") }), "Deleted.", clearSessionCookie),
-    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, InvalidCredentials, LoginThrottled]),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled]),
+  },
+});
+
+export const ChangeEmailBody = z.object({ password: password(), new_email: email("new_email") });
+
+export const changeEmail = createRoute({
+  method: "put",
+  path: "/profile/email",
+  tags,
+  summary: "Change my address",
+  description:
+    "Needs the password (checked under the login backoff). A confirmation link goes to the new address; the change happens only when it is followed (`POST /confirm_email`), and the old address then gets a notice.",
+  security,
+  middleware: [rateLimit("LOGIN_RATE_LIMITER", "email-change"), formOrJsonBody(["password", "new_email"])] as const,
+  request: { cookies: SessionCookie, body: formOrJson(ChangeEmailBody) },
+  responses: {
+    200: jsonContent(
+      z.object({ email: z.string(), new_email: z.string(), message: z.literal("confirmation link sent to the new address") }),
+      "The link is on its way; nothing has changed yet.",
+    ),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled, UserAlreadyExists]),
   },
 });

@@ -15,7 +15,7 @@ export const logIn = createRoute({
   tags,
   summary: "Log in",
   description:
-    "Checks the password and starts a session: sets the `session_id` cookie. A new login replaces the user's previous session. A client that has logged in before (its `device` cookie) has a login throttle of its own.",
+    "Checks the password and starts a session: sets the `session_id` cookie. Each login adds a session (one per device); beyond MAX_SESSIONS_PER_USER the least recently used ends. A client that has logged in before (its `device` cookie) has a login throttle of its own.",
   middleware: [rateLimit("LOGIN_RATE_LIMITER", "login"), formOrJsonBody(["email", "password"])] as const,
   request: { body: formOrJson(LoginBody) },
   responses: {

@@ -1,0 +1,27 @@
+/**
+ * What Auth tells the outside world about, as it happens: messages to send by mail. Auth decides
+ * that something must be said and to whom; src/mail/ decides how (templates, transport), after
+ * the answer has gone out (waitUntil), so mail never changes what a request answers or how long
+ * it takes.
+ */
+
+/** Where a change came from, as a notice tells the owner (never the IP address). */
+export interface ChangeOrigin {
+  at: number;
+  device: string | null;
+  country: string | null;
+}
+
+export type AuthEvent =
+  /** A reset link for the owner of `to` (RESET_TOKEN_DELIVERY=email). */
+  | { type: "password-reset-link"; to: string; token: string; expiresAt: number }
+  /** A link that proves `to` is the account's address. */
+  | { type: "verify-email"; to: string; token: string; expiresAt: number }
+  /** A link, sent to the new address, that makes it the account's address. */
+  | { type: "confirm-new-email"; to: string; token: string; expiresAt: number }
+  /** Notices to the account's address (for an address change, the old one). */
+  | ({ type: "password-changed"; to: string; how: "changed" | "reset" } & ChangeOrigin)
+  | ({ type: "email-changed"; to: string; newEmail: string } & ChangeOrigin)
+  | ({ type: "account-deleted"; to: string } & ChangeOrigin);
+
+export type Notify = (event: AuthEvent) => void;

@@ -1,0 +1,122 @@
+import type { Child } from "hono/jsx";
+import type { AuthEvent, ChangeOrigin } from "../auth/events";
+import type { MailConfig } from "../config";
+import type { Mail } from "./mailer";
+
+/**
+ * The text and HTML of every message, short, each saying what to do if it was not you. HTML is
+ * Hono JSX (every value escaped); the text part is the same words. Links start with PUBLIC_URL;
+ * tokens travel in the query string of a page that never logs it or sends it on (no referrer).
+ */
+
+interface Paragraphs {
+  subject: string;
+  /** Paragraphs; a `{ link }` is a button in HTML and a line of its own in text. */
+  body: (string | { link: string; label: string })[];
+}
+
+function when(origin: ChangeOrigin): string {
+  const from = [origin.device, origin.country].filter(Boolean).join(", ");
+  return `on ${new Date(origin.at * 1000).toUTCString()}${from ? ` from ${from}` : ""}`;
+}
+
+const minutes = (expiresAt: number, now = Math.floor(Date.now() / 1000)) => Math.max(1, Math.round((expiresAt - now) / 60));
+
+function words(event: AuthEvent, config: MailConfig): Paragraphs {
+  const app = config.appName;
+  const url = (path: string, token?: string) => `${config.publicUrl}${path}${token ? `?token=${encodeURIComponent(token)}` : ""}`;
+  switch (event.type) {
+    case "password-reset-link":
+      return {
+        subject: `Reset your ${app} password`,
+        body: [
+          `Someone asked to reset the password of the ${app} account for this address. To choose a new password, open this link within ${minutes(event.expiresAt)} minutes; it works once:`,
+          { link: url("/account/reset", event.token), label: "Choose a new password" },
+          "If you did not ask for this, ignore this mail: your password stays as it is.",
+        ],
+      };
+    case "verify-email":
+      return {
+        subject: `Confirm your address for ${app}`,
+        body: [
+          `Please confirm that this address is yours, for your ${app} account. The link works once, for 24 hours:`,
+          { link: url("/account/verify", event.token), label: "Confirm my address" },
+          "If you did not create an account, ignore this mail.",
+        ],
+      };
+    case "confirm-new-email":
+      return {
+        subject: `Confirm your new address for ${app}`,
+        body: [
+          `Someone asked to use this address for a ${app} account. To confirm, open this link within 24 hours:`,
+          { link: url("/account/email/confirm", event.token), label: "Use this address" },
+          "If this was not you, ignore this mail: nothing changes.",
+        ],
+      };
+    case "password-changed":
+      return {
+        subject: `Your ${app} password was ${event.how}`,
+        body: [
+          `The password of your ${app} account was ${event.how} ${when(event)}. Every other device was logged out.`,
+          "If this was you, there is nothing to do. If it was not, someone else has access: choose a new password now, then check where you are logged in.",
+          { link: url("/account/forgot"), label: "Reset my password" },
+        ],
+      };
+    case "email-changed":
+      return {
+        subject: `The address of your ${app} account was changed`,
+        body: [
+          `Your ${app} account now uses the address ${event.newEmail} instead of this one; the change was confirmed ${when(event)}.`,
+          `If this was not you, someone has your password and your account: contact the people who run ${app} right away.`,
+        ],
+      };
+    case "account-deleted":
+      return {
+        subject: `Your ${app} account was deleted`,
+        body: [
+          `Your ${app} account and everything in it were deleted ${when(event)}, and every device was logged out.`,
+          `If this was not you, someone had your password. You can create a new account with this address; tell the people who run ${app}.`,
+        ],
+      };
+  }
+}
+
+function Html(props: { app: string; children: Child }) {
+  return (
+    <html lang="en">
+      <body style="margin:0;padding:24px;background:#f3f5f9;font-family:system-ui,sans-serif;color:#1d2433">
+        <div style="max-width:520px;margin:auto;background:#fff;border-radius:12px;padding:24px">
+          <p style="font-weight:700;margin-top:0">{props.app}</p>
+          {props.children}
+        </div>
+      </body>
+    </html>
+  );
+}
+
+/** The message for an event: subject, text and HTML, addressed to `event.to`. */
+export async function render(event: AuthEvent, config: MailConfig): Promise<Mail> {
+  const { subject, body } = words(event, config);
+  const text = body.map((part) => (typeof part === "string" ? part : `${part.label}: ${part.link}`)).join("\n\n");
+  const html = (
+    <Html app={config.appName}>
+      {body.map((part) =>
+        typeof part === "string" ? (
+          <p>{part}</p>
+        ) : (
+          <p>
+            <a
+              href={part.link}
+              style="display:inline-block;background:#3d63dd;color:#fff;padding:10px 16px;border-radius:8px;text-decoration:none"
+            >
+              {part.label}
+            </a>
+            <br />
+            <span style="font-size:12px;color:#5b6475;word-break:break-all">{part.link}</span>
+          </p>
+        ),
+      )}
+    </Html>
+  );
+  return { to: event.to, subject, text: `${text}\n\n-- ${config.appName}\n`, html: `<!doctype html>${await html.toString()}` };
+}

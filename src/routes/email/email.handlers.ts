@@ -1,0 +1,23 @@
+import { validBody } from "../../http/body";
+import { clientInfo } from "../../http/context";
+import type { AppRouteHandler } from "../../http/router";
+import type * as routes from "./email.routes";
+import { RESEND_MESSAGE, ResendBody, TokenBody } from "./email.routes";
+
+export const verifyEmail: AppRouteHandler<typeof routes.verifyEmail> = async (c) => {
+  const { token } = validBody(c, TokenBody);
+  const email = await c.var.auth.verifyEmail(token);
+  return c.json({ email, message: "email verified" as const }, 200);
+};
+
+export const resendVerification: AppRouteHandler<typeof routes.resendVerification> = async (c) => {
+  const { email } = validBody(c, ResendBody);
+  await c.var.auth.resendVerification(email);
+  return c.json({ email, message: RESEND_MESSAGE }, 200);
+};
+
+export const confirmEmail: AppRouteHandler<typeof routes.confirmEmail> = async (c) => {
+  const { token } = validBody(c, TokenBody);
+  const email = await c.var.auth.confirmEmailChange(token, clientInfo(c));
+  return c.json({ email, message: "email changed" as const }, 200);
+};
