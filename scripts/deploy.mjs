@@ -9,6 +9,7 @@
 // the all-zero placeholder); and for production, settings that must be safe unless overridden
 // explicitly: PASSWORD_MIN_LENGTH 8 or more (--allow-short-passwords), reset tokens by mail only
 // (--allow-tokens-in-responses); and no example.com placeholder left in MAIL_FROM or PUBLIC_URL.
+// In every environment: no D1_FAULTS, and the fault layer defined out of the build.
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -62,6 +63,18 @@ if (!values["dry-run"] && (!database?.database_id || /^0{8}-0{4}-0{4}-0{4}-0{12}
 if (values.env === "production" && settings.passwordMinLength < 8 && !values["allow-short-passwords"]) {
   refuse(
     `PASSWORD_MIN_LENGTH is ${settings.passwordMinLength} for production: passwords that short are guessed quickly. Set 8 or more in [env.production.vars], or deploy with --allow-short-passwords if you mean it`,
+  );
+}
+
+// The D1 fault layer is for `npm run stress -- --faults` only: never in a deployed Worker.
+if (settings.d1.faults > 0) {
+  refuse(
+    `D1_FAULTS is ${settings.d1.faults} in [env.${values.env}.vars]: it makes D1 calls fail on purpose (stress tests only). Remove it`,
+  );
+}
+if (config.define?.EDGE_AUTH_FAULTS_BUILD !== "false") {
+  refuse(
+    `wrangler.toml [env.${values.env}.define] must set EDGE_AUTH_FAULTS_BUILD = "false" (it keeps the D1 fault layer out of the bundle)`,
   );
 }
 

@@ -1,4 +1,5 @@
 import type { AuthOptions } from "./auth/auth";
+import { DEFAULT_D1_TIMEOUT_MS } from "./db/resilience";
 
 /** How mail leaves the Worker (src/mail/). */
 export type MailTransport = "none" | "email-service" | "resend";
@@ -24,6 +25,30 @@ export interface Config {
   /** Origins besides the service's own that may send state-changing requests, with CORS. */
   allowedOrigins: string[];
   logRequests: boolean;
+  d1: D1Config;
+}
+
+/** How the service talks to D1 (src/db/resilience.ts). */
+export interface D1Config {
+  /** A D1 call that has not answered after this long counts as failed (it may still have run). */
+  timeoutMs: number;
+  /**
+   * The share of D1 calls that fail on purpose (0 to 0.5): only in a build made for fault tests
+   * (`npm run stress -- --faults`); any other build answers 503 when it is set, and
+   * `npm run deploy` refuses it.
+   */
+  faults: number;
+}
+
+/** A decimal setting from 0 to `max`, `fallback` when unset. */
+function shareVar(settings: Settings, name: string, fallback: number, max: number): number {
+  const value = raw(settings, name);
+  if (value === undefined) return fallback;
+  const number = Number(value.trim());
+  if (!/^\s*\d+(?:\.\d+)?\s*$/.test(value) || !(number >= 0 && number <= max)) {
+    throw new ConfigError(name, value, `must be a number from 0 to ${max}, such as 0.05`);
+  }
+  return number;
 }
 
 /**
@@ -192,5 +217,9 @@ export function readConfig(settings: Settings): Config {
     passwordMinLength: intVar(settings, "PASSWORD_MIN_LENGTH", 1, 1, 72),
     allowedOrigins: originsVar(settings, "ALLOWED_ORIGINS"),
     logRequests: boolVar(settings, "LOG_REQUESTS", true),
+    d1: {
+      timeoutMs: intVar(settings, "D1_TIMEOUT_MS", DEFAULT_D1_TIMEOUT_MS, 50, 30_000),
+      faults: shareVar(settings, "D1_FAULTS", 0, 0.5),
+    },
   };
 }

@@ -4,6 +4,8 @@ import { Auth } from "../src/auth/auth";
 import { readConfig } from "../src/config";
 import { DB } from "../src/db/db";
 import { describe, expect, it } from "vitest";
+import { TemporarilyUnavailable } from "../src/db/errors";
+import { faultyD1 } from "../src/db/faults";
 import { countingD1 } from "./d1-counter";
 import { capturingEmail, MAIL_VARS, tokenOf } from "./mail";
 import { type CallOptions, call, loggedIn, register, uniqueEmail, updateSessionsOf } from "./helpers";
@@ -189,20 +191,9 @@ describe("every statement the app sends uses an index", () => {
     await auth.updatePassword(await resetToken((await loggedIn()).email), "again");
     trace.push(d1);
 
-    // Plain INSERT ... VALUES reads nothing; INSERT ... SELECT does, and is checked.
-    const statements = trace.flatMap((t) => t.statements).filter((s) => !/^insert into "\w+" \([^)]*\) values/i.test(s.sql));
+    const statements = trace.flatMap((t) => t.statements);
     expect(statements.length).toBeGreaterThanOrEqual(30);
-    const seenIndexes = new Set<string>();
-    for (const { sql, params } of statements) {
-      const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .bind(...params)
-        .all<{ detail: string }>();
-      const details = plan.results.map((row) => row.detail).join(" | ");
-      expect(details, sql).not.toMatch(/\bSCAN (users|sessions|login_devices|email_tokens)\b/);
-      expect(details, sql).toMatch(/SEARCH (users|sessions|login_devices|email_tokens) USING/);
-      for (const match of details.matchAll(/USING (?:COVERING )?INDEX (\w+)/g)) seenIndexes.add(match[1]!);
-    }
-    expect([...seenIndexes].sort()).toEqual([
+    expect([...(await indexesUsed(statements))].sort()).toEqual([
       "email_tokens_expires_at_idx",
       "email_tokens_user_id_idx",
       "login_devices_last_login_at_idx",
@@ -218,4 +209,70 @@ describe("every statement the app sends uses an index", () => {
       "users_reset_token_idx",
     ]);
   });
+
+  it("the reads that look for a lost write's effect (after D1 lost the answer) use indexes too", async () => {
+    const statements: { sql: string; params: unknown[] }[] = [];
+    /** A request whose `nth` write commits but whose answer is lost, every statement recorded. */
+    const lost = async (method: string, path: string, options: CallOptions = {}, nth = 0) => {
+      const d1 = countingD1(env.DB);
+      let writes = 0;
+      const db = faultyD1(d1.db, (_, sql) =>
+        /^(insert|update|delete)|^batch$/i.test(sql) && writes++ === nth ? { timing: "after", message: "connectionLost" } : undefined,
+      );
+      const response = await call(method, path, { ...options, bindings: { ...options.bindings, DB: db } });
+      statements.push(...d1.statements);
+      return response.status;
+    };
+    const email = uniqueEmail();
+    expect(await lost("POST", "/users", { form: { email, password: "pw" } })).toBe(200);
+    // The claim is the first write; the session, the change, the deletion the second.
+    expect(await lost("POST", "/sessions", { form: { email, password: "pw" } }, 1)).toBe(200);
+    const { cookie } = await loggedIn(email, "pw");
+    expect(await lost("PUT", "/profile/password", { cookie, form: { current_password: "pw", new_password: "pw2" } }, 1)).toBe(200);
+    const reset_token = await resetToken(email);
+    expect(await lost("PUT", "/reset_password", { form: { email, reset_token, new_password: "n" } })).toBe(200);
+    const doomed = await loggedIn();
+    expect(await lost("POST", "/profile/delete", { cookie: doomed.cookie, form: { password: "pw" } }, 1)).toBe(200);
+    const mail = capturingEmail();
+    const withMail = { vars: MAIL_VARS, bindings: { EMAIL: mail.binding } };
+    await call("POST", "/users", { ...withMail, form: { email: uniqueEmail(), password: "pw" } });
+    expect(await lost("POST", "/verify_email", { ...withMail, form: { token: tokenOf(mail.sent.at(-1), "/account/verify") } })).toBe(200);
+    const mover = await loggedIn(uniqueEmail(), "pw");
+    await call("PUT", "/profile/email", { ...withMail, cookie: mover.cookie, form: { password: "pw", new_email: uniqueEmail() } });
+    expect(
+      await lost("POST", "/confirm_email", { ...withMail, form: { token: tokenOf(mail.sent.at(-1), "/account/email/confirm") } }),
+    ).toBe(200);
+    // Through Auth: a reset without the address (the token's own index; a spent token cannot be told: 503).
+    const d1 = countingD1(env.DB);
+    const db = faultyD1(d1.db, (_, sql) => (sql === "batch" ? { timing: "after", message: "storageReset" } : undefined));
+    const auth = new Auth(new DB(drizzle(db)), readConfig(env).auth);
+    await expect(auth.updatePassword(await resetToken((await loggedIn()).email), "again")).rejects.toThrow(TemporarilyUnavailable);
+    statements.push(...d1.statements);
+    expect([...(await indexesUsed(statements))].sort()).toEqual([
+      "email_tokens_user_id_idx",
+      "sessions_secret_hash_unique",
+      "sessions_user_id_last_used_at_idx",
+      "sqlite_autoindex_email_tokens_1",
+      "sqlite_autoindex_login_devices_1",
+      "sqlite_autoindex_sessions_1",
+      "users_email_unique",
+      "users_reset_token_idx",
+    ]);
+  });
 });
+
+/** EXPLAIN QUERY PLAN of each statement: never a scan of a table; returns the indexes seen. */
+async function indexesUsed(statements: { sql: string; params: unknown[] }[]): Promise<Set<string>> {
+  const seen = new Set<string>();
+  // Plain INSERT ... VALUES reads nothing; INSERT ... SELECT does, and is checked.
+  for (const { sql, params } of statements.filter((s) => !/^insert into "\w+" \([^)]*\) values/i.test(s.sql))) {
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ detail: string }>();
+    const details = plan.results.map((row) => row.detail).join(" | ");
+    expect(details, sql).not.toMatch(/\bSCAN (users|sessions|login_devices|email_tokens)\b/);
+    expect(details, sql).toMatch(/SEARCH (users|sessions|login_devices|email_tokens) USING/);
+    for (const match of details.matchAll(/USING (?:COVERING )?INDEX (\w+)/g)) seen.add(match[1]!);
+  }
+  return seen;
+}

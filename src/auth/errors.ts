@@ -2,7 +2,14 @@
  * Domain errors. Inner layers throw these; src/http/errors.ts is the one place that turns them
  * into HTTP statuses. Names follow the Flask/SQLAlchemy original so readers of it find them.
  */
-export { DomainError, InvalidRequestError, NoResultFound, UnknownColumnError, UserAlreadyExists } from "../db/errors";
+export {
+  DomainError,
+  InvalidRequestError,
+  NoResultFound,
+  TemporarilyUnavailable,
+  UnknownColumnError,
+  UserAlreadyExists,
+} from "../db/errors";
 import { DomainError } from "../db/errors";
 
 /** A password reset was asked for an email that has no account. */

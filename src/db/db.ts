@@ -1,7 +1,8 @@
-import { and, asc, desc, eq, getTableColumns, gt, is, isNull, lte, ne, notInArray, Placeholder, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, exists, getTableColumns, gt, is, isNull, lte, ne, notInArray, Placeholder, type SQL, sql } from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { InvalidRequestError, NoResultFound, UnknownColumnError, UserAlreadyExists } from "./errors";
+import { DEFAULT_D1_TIMEOUT_MS, type RetryOptions, type RetryPolicy, withRetries } from "./resilience";
 import {
   claimStatements,
   clearBackoffStatement,
@@ -86,40 +87,68 @@ function isUniqueViolation(error: unknown): boolean {
  * Data access. Only column names from the Drizzle schema ever reach SQL: every key a caller
  * passes is checked against that whitelist first. Besides the generic find/update of the seed,
  * each method does one job in one round trip (one statement, or one atomic batch), because
- * every D1 query from a Worker is a network round trip.
+ * every D1 query from a Worker is a network round trip, and all-or-nothing, so a failure never
+ * leaves half a change. Every method's D1 call goes through `run` with the retry policy its
+ * statements allow (src/db/resilience.ts): D1's transient failures are retried where that is
+ * safe and become TemporarilyUnavailable (503) where it is not.
  */
 export class DB {
-  constructor(private readonly db: DrizzleD1Database & { $client: D1Database }) {}
+  private readonly retry: RetryOptions;
+
+  constructor(
+    private readonly db: DrizzleD1Database & { $client: D1Database },
+    retry: Partial<RetryOptions> = {},
+  ) {
+    this.retry = { timeoutMs: DEFAULT_D1_TIMEOUT_MS, ...retry };
+  }
+
+  private run<T>(method: string, policy: RetryPolicy<T>, attempt: () => Promise<T>): Promise<T> {
+    return withRetries(method, policy, attempt, this.retry);
+  }
 
   /**
    * Inserts a user. The unique index on email, not a prior SELECT, rejects duplicates. With
    * `verify`, a verification token for the new address is stored in the same batch.
    */
   async addUser(email: string, hashedPassword: string, verify?: { tokenHash: string; now: number; expiresAt: number }): Promise<User> {
+    // Did a lost attempt land? The row has this very hash (bcrypt salts are random): it is ours.
+    const landed = async () => {
+      const user = await this.userByEmail(email);
+      return user?.hashedPassword === hashedPassword ? { result: user } : ("absent" as const);
+    };
     try {
-      const insert = this.db.insert(users).values({ email, hashedPassword }).returning();
-      if (!verify) return (await insert)[0]!;
-      const [[user]] = await this.db.batch([
-        insert,
-        this.db.insert(emailTokens).select(
-          this.db
-            .select({
-              tokenHash: sql`${verify.tokenHash}`.as("token_hash"),
-              userId: users.id,
-              purpose: sql`'verify'`.as("purpose"),
-              email: users.email,
-              createdAt: sql`${verify.now}`.as("created_at"),
-              expiresAt: sql`${verify.expiresAt}`.as("expires_at"),
-            })
-            .from(users)
-            .where(eq(users.email, email)),
-        ),
-      ]);
-      return user!;
+      return await this.run("addUser", { landed }, () => this.insertUser(email, hashedPassword, verify));
     } catch (error) {
       if (isUniqueViolation(error)) throw new UserAlreadyExists(email);
       throw error;
     }
+  }
+
+  private async insertUser(email: string, hashedPassword: string, verify?: { tokenHash: string; now: number; expiresAt: number }) {
+    const insert = this.db.insert(users).values({ email, hashedPassword }).returning();
+    if (!verify) return (await insert)[0]!;
+    const [[user]] = await this.db.batch([
+      insert,
+      this.db.insert(emailTokens).select(
+        this.db
+          .select({
+            tokenHash: sql`${verify.tokenHash}`.as("token_hash"),
+            userId: users.id,
+            purpose: sql`'verify'`.as("purpose"),
+            email: users.email,
+            createdAt: sql`${verify.now}`.as("created_at"),
+            expiresAt: sql`${verify.expiresAt}`.as("expires_at"),
+          })
+          .from(users)
+          .where(eq(users.email, email)),
+      ),
+    ]);
+    return user!;
+  }
+
+  /** The user with this address, or null (for the checks after a lost answer). */
+  private async userByEmail(email: string): Promise<User | null> {
+    return (await this.db.select().from(users).where(eq(users.email, email)).limit(1))[0] ?? null;
   }
 
   /** The first user matching every given column. */
@@ -133,10 +162,12 @@ export class DB {
         .limit(1)
         .toSQL(),
     );
-    const row = await this.db.$client
-      .prepare(query.sql)
-      .bind(...bindPlaceholders(query.params, filters))
-      .first<Record<string, unknown>>();
+    const row = await this.run("findUserBy", "read", () =>
+      this.db.$client
+        .prepare(query.sql)
+        .bind(...bindPlaceholders(query.params, filters))
+        .first<Record<string, unknown>>(),
+    );
     if (!row) throw new NoResultFound("No user matches the given filters");
     return toUser(row);
   }
@@ -146,7 +177,8 @@ export class DB {
     this.checkChanges(changes);
     const user = await this.findUserBy({ id: userId });
     if (Object.keys(changes).length === 0) return;
-    await this.db.update(users).set(changes).where(eq(users.id, user.id));
+    // Absolute values: running it twice ends in the same row.
+    await this.run("updateUser", "read", () => this.db.update(users).set(changes).where(eq(users.id, user.id)));
   }
 
   // --- Sessions -----------------------------------------------------------------------------
@@ -166,10 +198,12 @@ export class DB {
         .limit(1)
         .toSQL(),
     );
-    const row = await this.db.$client
-      .prepare(query.sql)
-      .bind(...bindPlaceholders(query.params, { secretHash }))
-      .first<Record<string, unknown>>();
+    const row = await this.run("findSession", "read", () =>
+      this.db.$client
+        .prepare(query.sql)
+        .bind(...bindPlaceholders(query.params, { secretHash }))
+        .first<Record<string, unknown>>(),
+    );
     return row ? { user: toUser(row), session: toSession(row) } : null;
   }
 
@@ -194,25 +228,35 @@ export class DB {
     // A login from a remembered client leaves the account's backoff (aimed at unknown clients) as it is.
     const backoff = device?.trustedHash !== undefined ? {} : NO_LOGIN_BACKOFF;
     const userChanges = { ...backoff, ...changes };
-    const [opened] = await this.db.batch([
-      this.insertSession(userId, session, sameHash),
-      this.capSessions(userId, maxSessions),
-      ...(device ? rememberDeviceStatements(this.db, userId, sameHash, device) : []),
-      // Last: it may re-hash, which would change what `sameHash` sees. (Nothing to change for a
-      // remembered client's login without a re-hash.)
-      ...(Object.keys(userChanges).length > 0 ? [this.db.update(users).set(userChanges).where(sameHash)] : []),
-    ]);
-    return opened.length > 0;
+    // A lost attempt landed if the session (its random id) exists: the batch is all-or-nothing.
+    const landed = async () => ((await this.sessionExists(session.id)) ? { result: true } : ("absent" as const));
+    return this.run("startSession", { landed, applied: Boolean }, async () => {
+      const [opened] = await this.db.batch([
+        this.insertSession(userId, session, sameHash),
+        this.capSessions(userId, maxSessions),
+        ...(device ? rememberDeviceStatements(this.db, userId, sameHash, device) : []),
+        // Last: it may re-hash, which would change what `sameHash` sees. (Nothing to change for a
+        // remembered client's login without a re-hash.)
+        ...(Object.keys(userChanges).length > 0 ? [this.db.update(users).set(userChanges).where(sameHash)] : []),
+      ]);
+      return opened.length > 0;
+    });
+  }
+
+  private async sessionExists(sessionId: string): Promise<boolean> {
+    return (await this.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, sessionId)).limit(1)).length > 0;
   }
 
   /** Moves a session's idle deadline and last use (at most once per refresh step). */
   async touchSession(sessionId: string, idleExpiresAt: number, lastUsedAt: number): Promise<void> {
-    await this.db.update(sessions).set({ idleExpiresAt, lastUsedAt }).where(eq(sessions.id, sessionId));
+    await this.run("touchSession", "read", () =>
+      this.db.update(sessions).set({ idleExpiresAt, lastUsedAt }).where(eq(sessions.id, sessionId)),
+    );
   }
 
   /** Deletes one session by its public id (an expired one, say). */
   async deleteSession(sessionId: string): Promise<void> {
-    await this.db.delete(sessions).where(eq(sessions.id, sessionId));
+    await this.run("deleteSession", "read", () => this.db.delete(sessions).where(eq(sessions.id, sessionId)));
   }
 
   /**
@@ -221,40 +265,50 @@ export class DB {
    * WHERE decides liveness; the second removes an expired row too.)
    */
   async endSession(secretHash: string, now: number): Promise<number | null> {
-    const [endedLive] = await this.db.batch([
-      this.db
-        .delete(sessions)
-        .where(and(eq(sessions.secretHash, secretHash), gt(sessions.expiresAt, now), gt(sessions.idleExpiresAt, now)))
-        .returning({ userId: sessions.userId }),
-      this.db.delete(sessions).where(eq(sessions.secretHash, secretHash)),
-    ]);
+    // "once": a repeat of a landed attempt would find nothing and answer "not logged in".
+    const [endedLive] = await this.run("endSession", "once", () =>
+      this.db.batch([
+        this.db
+          .delete(sessions)
+          .where(and(eq(sessions.secretHash, secretHash), gt(sessions.expiresAt, now), gt(sessions.idleExpiresAt, now)))
+          .returning({ userId: sessions.userId }),
+        this.db.delete(sessions).where(eq(sessions.secretHash, secretHash)),
+      ]),
+    );
     return endedLive[0]?.userId ?? null;
   }
 
   /** The user's live sessions, most recently used first. */
   async listSessions(userId: number, now: number): Promise<Session[]> {
-    return this.db
-      .select()
-      .from(sessions)
-      .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now), gt(sessions.idleExpiresAt, now)))
-      .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt));
+    return this.run("listSessions", "read", () =>
+      this.db
+        .select()
+        .from(sessions)
+        .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now), gt(sessions.idleExpiresAt, now)))
+        .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt)),
+    );
   }
 
   /** Ends one of the user's sessions by public id; false when the user has no such session. */
   async endSessionById(userId: number, sessionId: string): Promise<boolean> {
-    const ended = await this.db
-      .delete(sessions)
-      .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
-      .returning({ id: sessions.id });
+    const ended = await this.run("endSessionById", "once", () =>
+      this.db
+        .delete(sessions)
+        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
+        .returning({ id: sessions.id }),
+    );
     return ended.length > 0;
   }
 
   /** Ends every session of the user, or every one but `except`; returns how many ended. */
   async endSessions(userId: number, except?: string): Promise<number> {
-    const ended = await this.db
-      .delete(sessions)
-      .where(and(eq(sessions.userId, userId), except === undefined ? undefined : ne(sessions.id, except)))
-      .returning({ id: sessions.id });
+    // "once": the answer says how many ended, which a repeat would not know.
+    const ended = await this.run("endSessions", "once", () =>
+      this.db
+        .delete(sessions)
+        .where(and(eq(sessions.userId, userId), except === undefined ? undefined : ne(sessions.id, except)))
+        .returning({ id: sessions.id }),
+    );
     return ended.length;
   }
 
@@ -268,7 +322,10 @@ export class DB {
    * tests it, so when a wait ends exactly one of a burst of attempts is checked; success clears it.
    */
   async claimLoginAttempt(email: string, deviceHash: string, now: number, maxWaitSeconds: number): Promise<LoginClaim> {
-    const [deviceClaim, accountClaim, [row]] = await this.db.batch(claimStatements(this.db, email, deviceHash, now, maxWaitSeconds));
+    // "once": a repeat of a claim that landed would count the same attempt twice.
+    const [deviceClaim, accountClaim, [row]] = await this.run("claimLoginAttempt", "once", () =>
+      this.db.batch(claimStatements(this.db, email, deviceHash, now, maxWaitSeconds)),
+    );
     if (!row) return { user: null, trusted: false, claimed: false, blockedUntil: null };
     const trusted = row.deviceUserId !== null;
     const blockedUntil = trusted ? row.deviceBlockedUntil : row.user.loginBlockedUntil;
@@ -283,7 +340,7 @@ export class DB {
 
   /** Counts a failed attempt (see recordFailureStatement in logins.ts). */
   async recordFailedLogin(email: string, now: number, maxWaitSeconds: number, deviceHash?: string): Promise<void> {
-    await recordFailureStatement(this.db, email, now, maxWaitSeconds, deviceHash);
+    await this.run("recordFailedLogin", "once", () => recordFailureStatement(this.db, email, now, maxWaitSeconds, deviceHash));
   }
 
   // --- Account changes ----------------------------------------------------------------------
@@ -306,25 +363,35 @@ export class DB {
     const stillSame = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${sameHash})`;
     // A change from a remembered client ends that client's own backoff, not the account's (as a login does).
     const backoff = keepDeviceHash ? {} : NO_LOGIN_BACKOFF;
-    const [, , , , changed] = await this.db.batch([
-      this.db
-        .update(loginDevices)
-        .set(NO_LOGIN_BACKOFF)
-        .where(and(eq(loginDevices.userId, userId), eq(loginDevices.tokenHash, keepDeviceHash), stillSame)),
-      this.db.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, current.sessionId), stillSame)),
-      this.db
-        .update(sessions)
-        .set({ secretHash: current.newSecretHash })
-        .where(and(eq(sessions.id, current.sessionId), eq(sessions.userId, userId), stillSame)),
-      this.db.delete(loginDevices).where(and(eq(loginDevices.userId, userId), ne(loginDevices.tokenHash, keepDeviceHash), stillSame)),
-      this.db
-        .update(users)
-        // A reset token asked for before the change must not undo it.
-        .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...backoff })
-        .where(sameHash)
-        .returning({ id: users.id }),
-    ]);
-    return changed.length > 0;
+    // A lost attempt landed if the stored hash is the new one (bcrypt salts are random).
+    const landed = async () => ((await this.hashOf(userId)) === hashedPassword ? { result: true } : ("absent" as const));
+    return this.run("changePassword", { landed, applied: Boolean }, async () => {
+      const [, , , , changed] = await this.db.batch([
+        this.db
+          .update(loginDevices)
+          .set(NO_LOGIN_BACKOFF)
+          .where(and(eq(loginDevices.userId, userId), eq(loginDevices.tokenHash, keepDeviceHash), stillSame)),
+        this.db.delete(sessions).where(and(eq(sessions.userId, userId), ne(sessions.id, current.sessionId), stillSame)),
+        this.db
+          .update(sessions)
+          .set({ secretHash: current.newSecretHash })
+          .where(and(eq(sessions.id, current.sessionId), eq(sessions.userId, userId), stillSame)),
+        this.db.delete(loginDevices).where(and(eq(loginDevices.userId, userId), ne(loginDevices.tokenHash, keepDeviceHash), stillSame)),
+        this.db
+          .update(users)
+          // A reset token asked for before the change must not undo it.
+          .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...backoff })
+          .where(sameHash)
+          .returning({ id: users.id }),
+      ]);
+      return changed.length > 0;
+    });
+  }
+
+  /** The user's stored password hash, or null when there is no such user. */
+  private async hashOf(userId: number): Promise<string | null> {
+    const [row] = await this.db.select({ hash: users.hashedPassword }).from(users).where(eq(users.id, userId)).limit(1);
+    return row?.hash ?? null;
   }
 
   /**
@@ -332,22 +399,25 @@ export class DB {
    * sessions and remembered clients go with it (ON DELETE CASCADE), its reset token with the row.
    */
   async deleteUser(userId: number, verifiedHash: string): Promise<boolean> {
-    const deleted = await this.db
-      .delete(users)
-      .where(and(eq(users.id, userId), eq(users.hashedPassword, verifiedHash)))
-      .returning({ id: users.id });
-    return deleted.length > 0;
+    // A lost attempt landed if the user is gone.
+    const landed = async () => ((await this.hashOf(userId)) === null ? { result: true } : ("absent" as const));
+    return this.run("deleteUser", { landed, applied: Boolean }, async () => {
+      const deleted = await this.db
+        .delete(users)
+        .where(and(eq(users.id, userId), eq(users.hashedPassword, verifiedHash)))
+        .returning({ id: users.id });
+      return deleted.length > 0;
+    });
   }
 
   // --- Reset tokens -------------------------------------------------------------------------
 
   /** Stores a reset token digest for the account with `email`; returns false when there is none. */
   async setResetToken(email: string, resetToken: string, resetTokenExpiresAt: number): Promise<boolean> {
-    const rows = await this.db
-      .update(users)
-      .set({ resetToken, resetTokenExpiresAt })
-      .where(eq(users.email, email))
-      .returning({ id: users.id });
+    // Absolute values: a repeat stores the same token and answers the same.
+    const rows = await this.run("setResetToken", "read", () =>
+      this.db.update(users).set({ resetToken, resetTokenExpiresAt }).where(eq(users.email, email)).returning({ id: users.id }),
+    );
     return rows.length > 0;
   }
 
@@ -369,17 +439,29 @@ export class DB {
       email === undefined ? undefined : eq(users.email, email),
     );
     const owner = sql`(SELECT ${users.id} FROM ${users} WHERE ${live})`;
-    const [, , [row]] = await this.db.batch([
-      this.db.delete(sessions).where(eq(sessions.userId, owner)),
-      // A reset means the password may have been known to someone else: no client stays trusted.
-      this.db.delete(loginDevices).where(eq(loginDevices.userId, owner)),
-      this.db
-        .update(users)
-        .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...NO_LOGIN_BACKOFF })
-        .where(live)
-        .returning({ id: users.id, email: users.email }),
-    ]);
-    return row ?? null;
+    // Did a lost attempt land? With the address: its hash is the new one. Without: while the token
+    // is still stored it did not; once it is gone, who spent it cannot be told (503).
+    const landed = async () => {
+      if (email === undefined) {
+        const [pending] = await this.db.select({ id: users.id }).from(users).where(eq(users.resetToken, resetToken)).limit(1);
+        return pending ? ("absent" as const) : ("unknown" as const);
+      }
+      const user = await this.userByEmail(email);
+      return user?.hashedPassword === hashedPassword ? { result: { id: user.id, email: user.email } } : ("absent" as const);
+    };
+    return this.run("spendResetToken", { landed, applied: Boolean }, async () => {
+      const [, , [row]] = await this.db.batch([
+        this.db.delete(sessions).where(eq(sessions.userId, owner)),
+        // A reset means the password may have been known to someone else: no client stays trusted.
+        this.db.delete(loginDevices).where(eq(loginDevices.userId, owner)),
+        this.db
+          .update(users)
+          .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...NO_LOGIN_BACKOFF })
+          .where(live)
+          .returning({ id: users.id, email: users.email }),
+      ]);
+      return row ?? null;
+    });
   }
 
   // --- Email tokens -------------------------------------------------------------------------
@@ -390,42 +472,77 @@ export class DB {
    */
   async addVerifyToken(email: string, tokenHash: string, now: number, expiresAt: number): Promise<boolean> {
     const owner = sql`(SELECT ${users.id} FROM ${users} WHERE ${users.email} = ${email} AND ${users.emailVerifiedAt} IS NULL)`;
-    const [, added] = await this.db.batch([
-      this.db.delete(emailTokens).where(and(eq(emailTokens.userId, owner), eq(emailTokens.purpose, "verify"))),
-      this.db
-        .insert(emailTokens)
-        .select(
-          this.db
-            .select({
-              tokenHash: sql`${tokenHash}`.as("token_hash"),
-              userId: users.id,
-              purpose: sql`'verify'`.as("purpose"),
-              email: users.email,
-              createdAt: sql`${now}`.as("created_at"),
-              expiresAt: sql`${expiresAt}`.as("expires_at"),
-            })
-            .from(users)
-            .where(and(eq(users.email, email), isNull(users.emailVerifiedAt))),
-        )
-        .returning({ userId: emailTokens.userId }),
-    ]);
+    // Run twice, it replaces the token with the same one: a repeat is harmless.
+    const [, added] = await this.run("addVerifyToken", "read", () =>
+      this.db.batch([
+        this.db.delete(emailTokens).where(and(eq(emailTokens.userId, owner), eq(emailTokens.purpose, "verify"))),
+        this.db
+          .insert(emailTokens)
+          .select(
+            this.db
+              .select({
+                tokenHash: sql`${tokenHash}`.as("token_hash"),
+                userId: users.id,
+                purpose: sql`'verify'`.as("purpose"),
+                email: users.email,
+                createdAt: sql`${now}`.as("created_at"),
+                expiresAt: sql`${expiresAt}`.as("expires_at"),
+              })
+              .from(users)
+              .where(and(eq(users.email, email), isNull(users.emailVerifiedAt))),
+          )
+          .returning({ userId: emailTokens.userId }),
+      ]),
+    );
     return added.length > 0;
   }
 
-  /** Spends a live `verify` token: the address it was sent to is verified. Returns that address. */
+  /**
+   * Spends a live `verify` token: the address it was sent to is verified. Returns that address.
+   * Two round trips: the token is read first so that, if the answer to the spending is lost, the
+   * user's row tells whether it landed (links are followed rarely; a wrong "invalid link" after
+   * an outage would send people in circles).
+   */
   async spendVerifyToken(tokenHash: string, now: number): Promise<string | null> {
     const live = and(eq(emailTokens.tokenHash, tokenHash), eq(emailTokens.purpose, "verify"), gt(emailTokens.expiresAt, now));
-    const [[verified]] = await this.db.batch([
-      this.db
-        .update(users)
-        .set({ emailVerifiedAt: now })
-        .where(
-          sql`(${users.id}, ${users.email}) IN (${this.db.select({ userId: emailTokens.userId, email: emailTokens.email }).from(emailTokens).where(live)})`,
-        )
-        .returning({ email: users.email }),
-      this.db.delete(emailTokens).where(eq(emailTokens.tokenHash, tokenHash)),
-    ]);
-    return verified?.email ?? null;
+    const [found] = await this.run("spendVerifyToken.find", "read", () =>
+      this.db.select({ userId: emailTokens.userId, email: emailTokens.email }).from(emailTokens).where(live).limit(1),
+    );
+    if (!found) return null;
+    // Landed: the token is gone and the user has that address, verified.
+    const landed = async () => {
+      const [row] = await this.db
+        .select({ email: users.email, verifiedAt: users.emailVerifiedAt, pending: emailTokens.tokenHash })
+        .from(users)
+        .leftJoin(emailTokens, eq(emailTokens.tokenHash, tokenHash))
+        .where(eq(users.id, found.userId))
+        .limit(1);
+      return row && row.pending === null && row.email === found.email && row.verifiedAt !== null
+        ? { result: found.email }
+        : ("absent" as const);
+    };
+    return this.run("spendVerifyToken", { landed, applied: Boolean }, async () => {
+      const [[verified]] = await this.db.batch([
+        this.db
+          .update(users)
+          .set({ emailVerifiedAt: now })
+          .where(
+            and(
+              eq(users.id, found.userId),
+              eq(users.email, found.email),
+              exists(
+                this.db
+                  .select({ one: sql`1` })
+                  .from(emailTokens)
+                  .where(live),
+              ),
+            ),
+          )
+          .returning({ email: users.email }),
+        this.db.delete(emailTokens).where(eq(emailTokens.tokenHash, tokenHash)),
+      ]);
+      return verified?.email ?? null;
+    });
   }
 
   /**
@@ -440,11 +557,14 @@ export class DB {
     expiresAt: number,
     trustedDeviceHash?: string,
   ): Promise<void> {
-    await this.db.batch([
-      this.db.delete(emailTokens).where(and(eq(emailTokens.userId, userId), eq(emailTokens.purpose, "change"))),
-      this.db.insert(emailTokens).values({ tokenHash, userId, purpose: "change", email: newEmail, createdAt: now, expiresAt }),
-      clearBackoffStatement(this.db, userId, trustedDeviceHash),
-    ]);
+    // Run twice, it replaces the token with the same one: a repeat is harmless.
+    await this.run("addChangeToken", "read", () =>
+      this.db.batch([
+        this.db.delete(emailTokens).where(and(eq(emailTokens.userId, userId), eq(emailTokens.purpose, "change"))),
+        this.db.insert(emailTokens).values({ tokenHash, userId, purpose: "change", email: newEmail, createdAt: now, expiresAt }),
+        clearBackoffStatement(this.db, userId, trustedDeviceHash),
+      ]),
+    );
   }
 
   /**
@@ -453,23 +573,33 @@ export class DB {
    * meanwhile. Returns the old and the new address, or null for an unknown or expired token.
    */
   async spendChangeToken(tokenHash: string, now: number): Promise<{ oldEmail: string; newEmail: string } | null> {
-    const [found] = await this.db
-      .select({ userId: emailTokens.userId, newEmail: emailTokens.email, oldEmail: users.email })
-      .from(emailTokens)
-      .innerJoin(users, eq(users.id, emailTokens.userId))
-      .where(and(eq(emailTokens.tokenHash, tokenHash), eq(emailTokens.purpose, "change"), gt(emailTokens.expiresAt, now)))
-      .limit(1);
+    const [found] = await this.run("spendChangeToken.find", "read", () =>
+      this.db
+        .select({ userId: emailTokens.userId, newEmail: emailTokens.email, oldEmail: users.email })
+        .from(emailTokens)
+        .innerJoin(users, eq(users.id, emailTokens.userId))
+        .where(and(eq(emailTokens.tokenHash, tokenHash), eq(emailTokens.purpose, "change"), gt(emailTokens.expiresAt, now)))
+        .limit(1),
+    );
     if (!found) return null;
+    const moved = { oldEmail: found.oldEmail, newEmail: found.newEmail };
+    // Landed: the user has the new address now.
+    const landed = async () => {
+      const [row] = await this.db.select({ email: users.email }).from(users).where(eq(users.id, found.userId)).limit(1);
+      return row?.email === found.newEmail ? { result: moved } : ("absent" as const);
+    };
     try {
-      const [[changed]] = await this.db.batch([
-        this.db
-          .update(users)
-          .set({ email: found.newEmail, emailVerifiedAt: now })
-          .where(and(eq(users.id, found.userId), eq(users.email, found.oldEmail)))
-          .returning({ id: users.id }),
-        this.db.delete(emailTokens).where(eq(emailTokens.tokenHash, tokenHash)),
-      ]);
-      return changed ? { oldEmail: found.oldEmail, newEmail: found.newEmail } : null;
+      return await this.run("spendChangeToken", { landed, applied: Boolean }, async () => {
+        const [[changed]] = await this.db.batch([
+          this.db
+            .update(users)
+            .set({ email: found.newEmail, emailVerifiedAt: now })
+            .where(and(eq(users.id, found.userId), eq(users.email, found.oldEmail)))
+            .returning({ id: users.id }),
+          this.db.delete(emailTokens).where(eq(emailTokens.tokenHash, tokenHash)),
+        ]);
+        return changed ? moved : null;
+      });
     } catch (error) {
       if (isUniqueViolation(error)) throw new UserAlreadyExists(found.newEmail);
       throw error;
@@ -491,37 +621,40 @@ export class DB {
           sql`${sessions.id} IN (${this.db.select({ id: sessions.id }).from(sessions).where(lte(deadline, now)).orderBy(asc(deadline)).limit(limit)})`,
         )
         .returning({ id: sessions.id });
-    const [absolute, idle, tokens, devices, mailTokens] = await this.db.batch([
-      endedBy(sessions.expiresAt),
-      endedBy(sessions.idleExpiresAt),
-      this.db
-        .update(users)
-        .set({ resetToken: null, resetTokenExpiresAt: null })
-        .where(
-          sql`${users.id} IN (${this.db.select({ id: users.id }).from(users).where(lte(users.resetTokenExpiresAt, now)).limit(limit)})`,
-        )
-        .returning({ id: users.id }),
-      this.db
-        .delete(loginDevices)
-        .where(
-          sql`(${loginDevices.userId}, ${loginDevices.tokenHash}) IN (${this.db
-            .select({ userId: loginDevices.userId, tokenHash: loginDevices.tokenHash })
-            .from(loginDevices)
-            .where(lte(loginDevices.lastLoginAt, now - TRUSTED_DEVICE_SECONDS))
-            .limit(limit)})`,
-        )
-        .returning({ userId: loginDevices.userId }),
-      this.db
-        .delete(emailTokens)
-        .where(
-          sql`${emailTokens.tokenHash} IN (${this.db
-            .select({ tokenHash: emailTokens.tokenHash })
-            .from(emailTokens)
-            .where(lte(emailTokens.expiresAt, now))
-            .limit(limit)})`,
-        )
-        .returning({ tokenHash: emailTokens.tokenHash }),
-    ]);
+    // Deleting what has expired is harmless to repeat (the counts only go to a log line).
+    const [absolute, idle, tokens, devices, mailTokens] = await this.run("cleanUp", "read", () =>
+      this.db.batch([
+        endedBy(sessions.expiresAt),
+        endedBy(sessions.idleExpiresAt),
+        this.db
+          .update(users)
+          .set({ resetToken: null, resetTokenExpiresAt: null })
+          .where(
+            sql`${users.id} IN (${this.db.select({ id: users.id }).from(users).where(lte(users.resetTokenExpiresAt, now)).limit(limit)})`,
+          )
+          .returning({ id: users.id }),
+        this.db
+          .delete(loginDevices)
+          .where(
+            sql`(${loginDevices.userId}, ${loginDevices.tokenHash}) IN (${this.db
+              .select({ userId: loginDevices.userId, tokenHash: loginDevices.tokenHash })
+              .from(loginDevices)
+              .where(lte(loginDevices.lastLoginAt, now - TRUSTED_DEVICE_SECONDS))
+              .limit(limit)})`,
+          )
+          .returning({ userId: loginDevices.userId }),
+        this.db
+          .delete(emailTokens)
+          .where(
+            sql`${emailTokens.tokenHash} IN (${this.db
+              .select({ tokenHash: emailTokens.tokenHash })
+              .from(emailTokens)
+              .where(lte(emailTokens.expiresAt, now))
+              .limit(limit)})`,
+          )
+          .returning({ tokenHash: emailTokens.tokenHash }),
+      ]),
+    );
     return {
       sessions: absolute.length + idle.length,
       resetTokens: tokens.length + mailTokens.length,

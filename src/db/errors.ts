@@ -24,3 +24,13 @@ export class UserAlreadyExists extends DomainError {
     super(`User ${email} already exists`);
   }
 }
+
+/**
+ * D1 failed for a reason that is not the request's (see resilience.ts) and retrying here could
+ * not help or was not safe. `method` is the DB method, for the tests and the log, never shown.
+ */
+export class TemporarilyUnavailable extends DomainError {
+  constructor(readonly method: string) {
+    super("database temporarily unavailable");
+  }
+}

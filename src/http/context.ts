@@ -6,6 +6,7 @@ import { Auth, type ClientInfo, type CurrentSession } from "../auth/auth";
 import { NotLoggedIn } from "../auth/errors";
 import { type Config, ConfigError, readConfig } from "../config";
 import { DB } from "../db/db";
+import { d1Binding } from "../db/binding";
 import { logLine } from "../log";
 import { outbox } from "../mail/outbox";
 import { transportFor } from "../mail/transports";
@@ -26,8 +27,10 @@ export type AppEnv = {
 export const withAuth = () =>
   createMiddleware<AppEnv>(async (c, next) => {
     let config: Config;
+    let d1: D1Database;
     try {
       config = readConfig(c.env);
+      d1 = d1Binding(c.env.DB, config.d1);
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       logLine("error", { requestId: c.get("requestId"), error: "ConfigError", variable: error.variable, allowed: error.allowed });
@@ -43,7 +46,8 @@ export const withAuth = () =>
       }
     };
     const notify = outbox(transportFor(config.mail, c.env), config.mail, waitUntil, c.get("requestId"));
-    c.set("auth", new Auth(new DB(drizzle(c.env.DB)), { ...config.auth, notify }));
+    const db = new DB(drizzle(d1), { requestId: c.get("requestId"), timeoutMs: config.d1.timeoutMs });
+    c.set("auth", new Auth(db, { ...config.auth, notify }));
     await next();
   });
 

@@ -11,6 +11,7 @@ import {
   NoSuchSession,
   NotLoggedIn,
   RateLimited,
+  TemporarilyUnavailable,
   TooManyAttempts,
   UnknownEmail,
   UserAlreadyExists,
@@ -46,7 +47,16 @@ const domainStatus: ReadonlyArray<[DomainErrorClass, ContentfulStatusCode, strin
     "Logins to this account are paused after failures; wait `Retry-After` seconds.",
   ],
   [RateLimited, 429, "too many requests: try again later", "Over this route's per-IP limit; wait `Retry-After` seconds."],
+  [
+    TemporarilyUnavailable,
+    503,
+    "temporarily unavailable, try again",
+    'The database failed for a moment and the request could not be finished safely; wait `Retry-After` seconds and send it again (README: "When the database fails").',
+  ],
 ];
+
+/** Seconds a client is asked to wait after a 503 from a database failure: D1's blips are short. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
 
 /** Status and message an error of this class is answered with, and what it means (docs). */
 export function httpErrorOf(
@@ -80,7 +90,12 @@ export function failureOf(error: unknown): Failure | undefined {
   }
   const known = error instanceof DomainError ? httpErrorOf(error) : undefined;
   if (!known) return undefined;
-  const headers: Record<string, string> = error instanceof TooManyAttempts ? { "Retry-After": String(retryAfterSeconds(error)) } : {};
+  const headers: Record<string, string> =
+    error instanceof TooManyAttempts
+      ? { "Retry-After": String(retryAfterSeconds(error)) }
+      : error instanceof TemporarilyUnavailable
+        ? { "Retry-After": String(UNAVAILABLE_RETRY_AFTER_SECONDS) }
+        : {};
   return { ...known, headers };
 }
 

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { RateLimited } from "../auth/errors";
+import { RateLimited, TemporarilyUnavailable } from "../auth/errors";
 import { type DomainErrorClass, httpErrorOf } from "./errors";
 import { ErrorSchema } from "./schemas";
 
@@ -89,7 +89,8 @@ const common: Record<Exclude<Failure, DomainErrorClass>, { status: number; meani
 
 /**
  * The error answers of a route, merged by status: `failures(["invalid", UserAlreadyExists])`.
- * Every route can also answer 503 (the service cannot answer right now). Pages answer in HTML.
+ * Every route can also answer 503 (the service cannot answer right now, or the database failed
+ * for a moment). Pages answer in HTML.
  */
 export function failures(kinds: Failure[], options: { html?: boolean } = {}): Record<number, ResponseConfig> {
   const byStatus = new Map<number, { meanings: string[]; retry: boolean }>();
@@ -109,6 +110,8 @@ export function failures(kinds: Failure[], options: { html?: boolean } = {}): Re
     }
   }
   add(503, "The service cannot answer right now; try again later (`service unavailable`).");
+  const unavailable = httpErrorOf(TemporarilyUnavailable)!;
+  add(503, `${unavailable.meaning} (\`${unavailable.message}\`)`, true);
   const responses: Record<number, ResponseConfig> = {};
   for (const [status, { meanings, retry }] of byStatus) {
     const description = meanings.join(" Or: ");

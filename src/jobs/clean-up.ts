@@ -2,6 +2,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { Auth } from "../auth/auth";
 import { ConfigError, readConfig } from "../config";
 import { DB } from "../db/db";
+import { d1Binding } from "../db/binding";
 import { logLine, summarizeError } from "../log";
 
 /**
@@ -11,7 +12,12 @@ import { logLine, summarizeError } from "../log";
  */
 export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   try {
-    const auth = new Auth(new DB(drizzle(env.DB)), readConfig(env).auth);
+    const config = readConfig(env);
+    const db = new DB(drizzle(d1Binding(env.DB, config.d1)), {
+      requestId: `cron:${controller.scheduledTime}`,
+      timeoutMs: config.d1.timeoutMs,
+    });
+    const auth = new Auth(db, config.auth);
     const removed = await auth.cleanUp();
     logLine("info", { job: "clean-up", cron: controller.cron, ...removed });
   } catch (error) {

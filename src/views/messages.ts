@@ -8,6 +8,7 @@ import {
   NoSuchSession,
   NotLoggedIn,
   RateLimited,
+  TemporarilyUnavailable,
   TooManyAttempts,
   UnknownEmail,
   UserAlreadyExists,
@@ -82,6 +83,9 @@ export function pageMessage(error: unknown, status: number, options: { resetToke
   if (error instanceof UnknownEmail) return "No account uses this email address. Check it for typos, or create an account.";
   if (error instanceof InvalidResetToken) {
     return `This reset token does not work: it may be mistyped, already used, older than ${options.resetTokenMinutes} minutes, or for another email address. Ask for a new one.`;
+  }
+  if (error instanceof TemporarilyUnavailable) {
+    return "The service could not finish this just now (a short database outage). Please try again in a moment.";
   }
   if (error instanceof HTTPException) {
     if (status === 403) return "This form was sent from another site, so it was refused. Open this page on its own site and try again.";
