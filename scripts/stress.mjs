@@ -4,21 +4,25 @@
 // group is killed with SIGKILL halfway and started again, and afterwards every write the
 // service acknowledged is checked: each registration answered 200 must still log in with its
 // latest acknowledged password. Prints a summary table; exits non-zero if anything was lost, any
-// answer was a 5xx, or the database fails PRAGMA integrity_check. Only 127.0.0.1 is contacted.
+// answer was a 5xx (with --faults: a 5xx other than 503, or a 503 without Retry-After), or the
+// database fails PRAGMA integrity_check. Only 127.0.0.1 is contacted.
 //   npm run stress                       (defaults: --seconds 20 --clients 24, a free port)
+//   npm run stress -- --faults 0.05      the same with 5% of D1 calls failing as D1 fails
 //   npm run stress -- --port 9000        listen on 127.0.0.1:9000 instead of a free port
 //   npm run stress -- --help             all options
 // While the load runs, a progress line on stderr (rewritten in place on a terminal, one line
 // every 5 s otherwise) shows elapsed seconds, requests, 5xx and connection failures so far.
-import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import initSqlJs from "sql.js";
 import { buildBundle, migrateLocal, root } from "./lib/local-server.mjs";
 import { describePortProblem, freePort, parsePort, portProblem } from "./lib/ports.mjs";
 
-const usage = `usage: npm run stress -- [--seconds <n>] [--clients <n>] [--port <1-65535>] [--bcrypt-cost <4-15>] [--keep]
+const usage = `usage: npm run stress -- [--seconds <n>] [--clients <n>] [--faults <0-0.5>] [--port <1-65535>] [--bcrypt-cost <4-15>] [--keep]
 
 Runs many concurrent clients through the whole account life cycle against the production bundle
 on workerd (its own fresh local D1 in a temporary directory), SIGKILLs the server halfway and
@@ -27,6 +31,10 @@ lost, any answer was a 5xx or PRAGMA integrity_check fails.
 
   --seconds <n>        length of the load phase (default 20; the kill comes at half of it)
   --clients <n>        concurrent clients, each with its own address (default 24)
+  --faults <share>     this share of D1 calls fail as D1 fails (0 to 0.5, e.g. 0.05): documented
+                       transient errors before or after the call ran, calls that answer late.
+                       The server is a fault-test build (D1_FAULTS); 503 answers are then
+                       expected (not acknowledged), any other 5xx still fails the run
   --port <port>        port on 127.0.0.1 for the server (default: a free port the system picks)
   --bcrypt-cost <n>    BCRYPT_COST for the run (default 4: the run is about data, not hashing)
   --keep               keep the temporary directory (state, bundle) and print its path
@@ -44,6 +52,7 @@ try {
     options: {
       seconds: { type: "string", default: "20" },
       clients: { type: "string", default: "24" },
+      faults: { type: "string", default: "0" },
       port: { type: "string" },
       "bcrypt-cost": { type: "string", default: "4" },
       keep: { type: "boolean", default: false },
@@ -61,6 +70,9 @@ const SECONDS = Number(values.seconds);
 const CLIENTS = Number(values.clients);
 if (!(SECONDS > 0)) badArguments("--seconds wants a positive number");
 if (!Number.isInteger(CLIENTS) || CLIENTS < 1) badArguments("--clients wants a positive whole number");
+const FAULTS = Number(values.faults);
+if (!/^\d+(\.\d+)?$/.test(values.faults) || !(FAULTS >= 0 && FAULTS <= 0.5))
+  badArguments("--faults wants a share from 0 to 0.5, such as 0.05");
 if (!/^\d+$/.test(values["bcrypt-cost"])) badArguments("--bcrypt-cost wants a whole number (the service accepts 4 to 15)");
 let PORT;
 if (values.port === undefined) {
@@ -95,6 +107,7 @@ function startServer(bundle) {
       bundle,
       "--var",
       `BCRYPT_COST:${values["bcrypt-cost"]}`,
+      ...(FAULTS > 0 ? ["--var", `D1_FAULTS:${FAULTS}`] : []),
     ],
     { detached: true, stdio: "ignore" },
   );
@@ -119,6 +132,8 @@ const statusCounts = new Map();
 let requestsAnswered = 0;
 let connectionFailures = 0;
 let unexpected5xx = 0;
+let unavailable503 = 0;
+let unavailableWithoutRetryAfter = 0;
 let serverDown = false;
 const acknowledged = new Map(); // email -> { password, pending: Set<string> }
 let acknowledgedWrites = 0;
@@ -144,7 +159,11 @@ async function send(ip, method, pathname, form, cookie) {
   requestsAnswered += 1;
   // Read once: a body cannot be read twice.
   const text = await response.text();
-  if (response.status >= 500) {
+  if (response.status === 503 && FAULTS > 0 && text.includes("temporarily unavailable, try again")) {
+    // Said "try again" for an injected D1 failure: expected, never counted as acknowledged.
+    unavailable503 += 1;
+    if (!response.headers.get("retry-after")) unavailableWithoutRetryAfter += 1;
+  } else if (response.status >= 500) {
     unexpected5xx += 1;
     // Clears a progress line being rewritten in place first, so the two do not mix.
     console.error(`${process.stderr.isTTY ? "\r\x1b[K" : ""}5xx: ${method} ${pathname} -> ${response.status} ${text}`);
@@ -227,10 +246,15 @@ async function verify() {
       entries.slice(i, i + 16).map(async ([email, { password, pending }], j) => {
         const ip = `10.88.${(i + j) >> 8}.${(i + j) & 255}`;
         for (const candidate of [password, ...pending]) {
-          const { status } = await send(ip, "POST", "/sessions", { email, password: candidate });
-          if (status === 200) {
-            verified += 1;
-            return;
+          // "Try again" (a D1 failure, or the login backoff a wrong candidate started) is waited out.
+          for (let attempt = 0; attempt < 20; attempt++) {
+            const { status, headers } = await send(ip, "POST", "/sessions", { email, password: candidate });
+            if (status === 200) {
+              verified += 1;
+              return;
+            }
+            if (status !== 503 && status !== 429) break;
+            await sleep(1000 * Number(headers.get("retry-after") ?? 1));
           }
         }
         lost.push(email);
@@ -240,29 +264,28 @@ async function verify() {
   return { verified, lost };
 }
 
-function integrityCheck() {
+/** PRAGMA integrity_check of each local D1 file, through sql.js (a devDependency: no sqlite3 or Python needed). */
+async function integrityCheck() {
+  const require = createRequire(import.meta.url);
+  const SQL = await initSqlJs({ locateFile: (name) => require.resolve(`sql.js/dist/${name}`) });
   const dir = path.join(state, "v3/d1/miniflare-D1DatabaseObject");
   const files = readdirSync(dir).filter((f) => f.endsWith(".sqlite") && f !== "metadata.sqlite");
-  return files.map((file) =>
-    execFileSync(
-      "python3",
-      [
-        "-c",
-        "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute('PRAGMA integrity_check').fetchone()[0])",
-        path.join(dir, file),
-      ],
-      {
-        encoding: "utf8",
-      },
-    ).trim(),
-  );
+  return files.map((file) => {
+    const db = new SQL.Database(readFileSync(path.join(dir, file)));
+    try {
+      return String(db.exec("PRAGMA integrity_check")[0].values[0][0]);
+    } finally {
+      db.close();
+    }
+  });
 }
 
 async function main() {
   console.log(
-    `stress: ${CLIENTS} clients for ${SECONDS} s against ${BASE} (BCRYPT_COST ${values["bcrypt-cost"]}), SIGKILL + restart at ${SECONDS / 2} s`,
+    `stress: ${CLIENTS} clients for ${SECONDS} s against ${BASE} (BCRYPT_COST ${values["bcrypt-cost"]}), SIGKILL + restart at ${SECONDS / 2} s` +
+      (FAULTS > 0 ? `, ${FAULTS * 100}% of D1 calls failing` : ""),
   );
-  const bundle = buildBundle(path.join(tmp, "dist"));
+  const bundle = buildBundle(path.join(tmp, "dist"), { faults: FAULTS > 0 });
   migrateLocal(state);
   await startServer(bundle);
 
@@ -289,13 +312,20 @@ async function main() {
   const { verified, lost } = await verify();
   process.kill(-server.pid, "SIGTERM");
   await sleep(1000);
-  const integrity = integrityCheck();
+  const integrity = await integrityCheck();
 
   const rows = [
     ["requests answered", [...statusCounts.values()].reduce((a, b) => a + b, 0)],
     ...[...statusCounts].sort(([a], [b]) => a - b).map(([status, n]) => [`  status ${status}`, n]),
     ["connection failures (server down)", connectionFailures],
-    ["5xx answers", unexpected5xx],
+    ...(FAULTS > 0
+      ? [
+          ["D1 calls failing on purpose", `${FAULTS * 100}%`],
+          ["503 temporarily unavailable (not acknowledged)", unavailable503],
+          ["  of which without Retry-After", unavailableWithoutRetryAfter],
+        ]
+      : []),
+    ["5xx answers (other than those 503s)", unexpected5xx],
     ["acknowledged writes (registrations + password updates)", acknowledgedWrites],
     ["accounts registered before the kill", ackedBeforeKill],
     ["accounts to verify", acknowledged.size],
@@ -309,8 +339,9 @@ async function main() {
   for (const [label, value] of rows) console.log(`| ${label.padEnd(width)} | ${value} |`);
   if (lost.length) console.log(`\nlost accounts: ${lost.slice(0, 10).join(", ")}${lost.length > 10 ? " ..." : ""}`);
 
-  const ok = lost.length === 0 && unexpected5xx === 0 && integrity.every((r) => r === "ok") && verified > 0;
-  console.log(ok ? "\nstress: OK, nothing lost, no 5xx" : "\nstress: FAILED");
+  const ok =
+    lost.length === 0 && unexpected5xx === 0 && unavailableWithoutRetryAfter === 0 && integrity.every((r) => r === "ok") && verified > 0;
+  console.log(ok ? `\nstress: OK, nothing lost, no 5xx${FAULTS > 0 ? " but 503 with Retry-After" : ""}` : "\nstress: FAILED");
   return ok;
 }
 

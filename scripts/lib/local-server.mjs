@@ -18,10 +18,12 @@ export function configuredVars() {
 }
 
 /** Builds the exact bundle `wrangler deploy` uploads into `outdir`; returns its entry file. */
-export function buildBundle(outdir = path.join(root, "dist")) {
+export function buildBundle(outdir = path.join(root, "dist"), { faults = false } = {}) {
   copyDocsAssets();
   // --env "": the top level of wrangler.toml (local development), said explicitly since it has environments.
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir, "--env", ""], {
+  // A fault-test build (npm run stress -- --faults) keeps the D1 fault layer that every other build drops.
+  const define = faults ? ["--define", "EDGE_AUTH_FAULTS_BUILD:true"] : [];
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir, "--env", "", ...define], {
     cwd: root,
     stdio: ["ignore", "ignore", "inherit"],
   });
