@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Copies Swagger UI's standalone build from the swagger-ui-dist package into the Worker's static
-// assets (public/docs/swagger-ui*, git-ignored), so /docs works offline and loads nothing from a CDN.
-// Run by npm start, npm test, the bundle builds and npm run deploy; cheap when already done.
+// assets (public/docs/swagger-ui*, git-ignored), so /docs works offline and loads nothing from a CDN,
+// and builds the OpenAPI document of the current code into public/openapi.json (git-ignored; the
+// Worker serves it, see src/http/openapi.ts). Run by npm start, npm test, the bundle builds and
+// npm run deploy.
+import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -27,9 +30,18 @@ export function copyDocsAssets() {
     if (!existsSync(to) || statSync(to).size !== statSync(from).size || statSync(to).mtimeMs < statSync(from).mtimeMs)
       copyFileSync(from, to);
   }
+  // In Node with the real generator (the Worker bundle has none): about a second.
+  execFileSync(
+    process.execPath,
+    ["--import", "tsx", path.join(root, "scripts/lib/openapi-document.ts"), path.join(root, "public/openapi.json")],
+    {
+      cwd: root,
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
   return version;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(`docs assets: Swagger UI ${copyDocsAssets()} in public/docs/`);
+  console.log(`docs assets: Swagger UI ${copyDocsAssets()} in public/docs/, the OpenAPI document in public/openapi.json`);
 }

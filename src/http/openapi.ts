@@ -1,13 +1,14 @@
 import type { Context } from "hono";
-import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./context";
+import { ServiceUnavailable } from "./errors";
 import type { AppOpenAPI } from "./router";
 
 /**
  * /openapi.json: the OpenAPI 3.1 document @hono/zod-openapi builds from every createRoute
- * declaration (app.doc31), with this deployment's values filled in: PASSWORD_MIN_LENGTH as the
- * new passwords' minLength (a schema built once cannot know it), and request bodies marked
- * required (the library's validators only run per content type when a body is not).
+ * declaration, built once with the code (openApiDocument), with this deployment's values filled
+ * in per request: PASSWORD_MIN_LENGTH as the new passwords' minLength (a schema built once
+ * cannot know it), the request's origin as the server, and request bodies marked required (the
+ * library's validators only run per content type when a body is not).
  */
 
 type Json = Record<string, unknown>;
@@ -32,14 +33,38 @@ function fillIn(node: unknown, minLength: number): void {
   for (const value of Object.values(schema)) fillIn(value, minLength);
 }
 
-const deploymentValues = () =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    await next();
-    if (c.res.status !== 200) return;
-    const document = (await c.res.json()) as Json;
-    fillIn(document, c.var.config.passwordMinLength);
-    c.res = c.json(document, 200);
-  });
+/** The document's fixed part; `servers` is the request's own origin (filled in per request). */
+const DOCUMENT_CONFIG = {
+  openapi: "3.1.0",
+  info: {
+    title: "edge-auth",
+    version: "1.0.0",
+    description:
+      'User authentication: register, log in with a cookie session, profile, log out, password reset. Request bodies may be form-encoded, multipart or JSON with the same field names; answers are JSON, errors `{"message": ...}`. Unknown paths answer 404 and wrong methods 405, both JSON. Under `/account`, the same operations as HTML pages.',
+  },
+  tags: [
+    { name: "API", description: "The JSON API (the fixed contract)." },
+    { name: "Account", description: "The logged-in user's sessions (devices), password and account, as JSON." },
+    { name: "Pages", description: "Server-rendered HTML pages over the same code; they work without JavaScript." },
+    { name: "Documentation", description: "This document and its interactive reference." },
+  ],
+};
+
+/**
+ * The document as @hono/zod-openapi's generator builds it from every route, before this
+ * deployment's values. Called at build time (scripts/lib/openapi-document.ts writes it to
+ * public/openapi.json) and by the tests; never in the Worker, whose bundle has no generator:
+ * zod-to-openapi and zod's JSON Schema code were 15 KB gzip of the 100 KB budget.
+ */
+export function openApiDocument(app: AppOpenAPI): Json {
+  return app.getOpenAPI31Document(DOCUMENT_CONFIG) as unknown as Json;
+}
+
+/** The built document, with this deployment's values and the request's origin as its server. */
+export function withDeploymentValues(document: Json, passwordMinLength: number, origin: string): Json {
+  fillIn(document, passwordMinLength);
+  return { ...document, servers: [{ url: origin }] };
+}
 
 export function configureOpenApi(app: AppOpenAPI): void {
   app.openAPIRegistry.registerComponent("securitySchemes", "sessionCookie", {
@@ -60,21 +85,12 @@ export function configureOpenApi(app: AppOpenAPI): void {
       },
     },
   });
-  app.use("/openapi.json", deploymentValues());
-  app.doc31("/openapi.json", (c: Context) => ({
-    openapi: "3.1.0",
-    info: {
-      title: "edge-auth",
-      version: "1.0.0",
-      description:
-        'User authentication: register, log in with a cookie session, profile, log out, password reset. Request bodies may be form-encoded, multipart or JSON with the same field names; answers are JSON, errors `{"message": ...}`. Unknown paths answer 404 and wrong methods 405, both JSON. Under `/account`, the same operations as HTML pages.',
-    },
-    servers: [{ url: new URL(c.req.url).origin }],
-    tags: [
-      { name: "API", description: "The JSON API (the fixed contract)." },
-      { name: "Account", description: "The logged-in user's sessions (devices), password and account, as JSON." },
-      { name: "Pages", description: "Server-rendered HTML pages over the same code; they work without JavaScript." },
-      { name: "Documentation", description: "This document and its interactive reference." },
-    ],
-  }));
+  // The built file is a static asset (public/openapi.json); wrangler.toml's run_worker_first
+  // sends /openapi.json here first on Cloudflare too, so every copy gets the deployment's values.
+  app.get("/openapi.json", async (c: Context<AppEnv>) => {
+    const built = await c.env.ASSETS.fetch(new URL("/openapi.json", c.req.url));
+    if (!built.ok) throw new ServiceUnavailable("openapi.json missing from the assets");
+    const document = (await built.json()) as Json;
+    return c.json(withDeploymentValues(document, c.var.config.passwordMinLength, new URL(c.req.url).origin));
+  });
 }

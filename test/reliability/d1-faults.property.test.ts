@@ -199,14 +199,20 @@ async function send(s: Scenario, route: (typeof routes)[number][1], faults?: (Fa
 }
 
 let warn: ReturnType<typeof vi.spyOn>;
+let info: ReturnType<typeof vi.spyOn>;
 beforeAll(async () => {
   oldHash = await bcrypt.hash(OLD, 4);
 });
 beforeEach(() => {
-  // One warn line per failed attempt is the point; the report need not show hundreds of them.
+  // One warn line per failed attempt is the point (tested elsewhere); the report need not show hundreds of them.
   warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+  // Nor the mail lines ("sent") of every twin run.
+  info = vi.spyOn(console, "log").mockImplementation(() => {});
 });
-afterEach(() => warn.mockRestore());
+afterEach(() => {
+  warn.mockRestore();
+  info.mockRestore();
+});
 
 let total503 = 0;
 
