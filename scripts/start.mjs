@@ -9,6 +9,7 @@ import { execFileSync, spawn } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { copyDocsAssets } from "./copy-docs-assets.mjs";
+import { describePortProblem, portProblem } from "./lib/ports.mjs";
 import { checkSettings, localVars, root } from "./lib/settings.mjs";
 
 const usage = "usage: npm start -- [--port <1-65535>] [--ip <address>] [--env <name>] [--var NAME:VALUE ...]";
@@ -43,24 +44,61 @@ if (values.var.some((pair) => !pair.includes(":")) || Object.keys(overrides).som
 }
 // --env "" names the top level (local development) explicitly: wrangler.toml has environments.
 const envFlag = ["--env", values.env ?? ""];
-checkSettings("start", localVars({ env: values.env, overrides }));
+const local = localVars({ env: values.env, overrides });
+const settings = checkSettings("start", local);
+if (settings.d1.faults > 0) {
+  console.error(
+    `start: D1_FAULTS is for \`npm run stress -- --faults\` only (this server would answer 503 to everything); remove it (set in ${local.sources.D1_FAULTS})`,
+  );
+  process.exit(2);
+}
+// Links in mail start with PUBLIC_URL: on another port or address than the default, follow it,
+// unless it was set on purpose.
+const extraVars = [];
+const defaultUrl = "http://127.0.0.1:8787";
+const here = `http://${values.ip === "0.0.0.0" ? "127.0.0.1" : values.ip}:${port}`;
+if (
+  settings.mail.transport !== "none" &&
+  local.vars.PUBLIC_URL === defaultUrl &&
+  local.sources.PUBLIC_URL?.startsWith("wrangler.toml") &&
+  here !== defaultUrl
+) {
+  extraVars.push("--var", `PUBLIC_URL:${here}`);
+}
+// A busy port is one line, not workerd's exception with a stack trace.
+const problem = await portProblem(port, values.ip);
+if (problem) {
+  console.error(describePortProblem("start", problem, port, values.ip));
+  process.exit(1);
+}
 
 copyDocsAssets();
 const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
 // Offline machines: Miniflare would try to fetch the `request.cf` placeholder from Cloudflare and
 // print a warning with a stack trace; locally request.cf holds Miniflare's placeholder either way.
 const env = { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env };
-// No prompt (CI=true): local migrations only ever add to the developer's own database.
-execFileSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...envFlag], {
-  cwd: root,
-  stdio: "inherit",
-  env: { ...env, CI: "true" },
-});
-const varFlags = values.var.flatMap((pair) => ["--var", pair]);
+// No prompt (CI=true): local migrations only ever add to the developer's own database. Their
+// tables are printed only when something goes wrong; otherwise one line says what was done.
+try {
+  const output = execFileSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...envFlag], {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...env, CI: "true", WRANGLER_HIDE_BANNER: "true" },
+  });
+  const applied = output.match(/^│\s*\d{4}_[\w.-]+\s*│\s*✅/gmu)?.length ?? 0;
+  console.log(`start: local D1 ${applied ? `migrated (${applied} migration${applied === 1 ? "" : "s"} applied)` : "up to date"}`);
+} catch (error) {
+  process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);
+  console.error("start: applying the migrations to the local D1 failed (above)");
+  process.exit(1);
+}
+const varFlags = [...values.var.flatMap((pair) => ["--var", pair]), ...extraVars];
 const dev = spawn(process.execPath, [wrangler, "dev", "--port", String(port), "--ip", values.ip, ...envFlag, ...varFlags], {
   cwd: root,
   stdio: "inherit",
-  env,
+  // No "update available" banner: newer wrangler releases refuse Node 20 (README).
+  env: { ...env, WRANGLER_HIDE_BANNER: "true" },
 });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

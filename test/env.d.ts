@@ -6,8 +6,7 @@ declare global {
       TEST_MIGRATIONS: D1Migration[];
       UPGRADE_DB: D1Database;
       UPGRADE_SESSIONS_DB: D1Database;
-      // Settings wrangler.toml leaves unset (their defaults), which tests set per request.
-      D1_TIMEOUT_MS?: string;
+      // A setting wrangler.toml leaves unset (tests and stress builds only), which tests set per request.
       D1_FAULTS?: string;
     }
   }

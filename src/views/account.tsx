@@ -258,9 +258,7 @@ export function TokenPage(props: { email: string; token: string; minutes: number
   return (
     <Layout title="Your reset token">
       <h1>Your reset token</h1>
-      <p class="muted">
-        This service has no mail sender, so instead of emailing it, here it is. It works once, for {props.minutes} minutes.
-      </p>
+      <p class="muted">This service shows reset tokens here instead of mailing them. It works once, for {props.minutes} minutes.</p>
       <code class="token" id="reset-token">
         {props.token}
       </code>

@@ -348,8 +348,12 @@ describe("routes under D1 failures", () => {
   });
 
   it("D1_FAULTS outside a fault-test build: every request is refused (503), nothing is injected", async () => {
+    const errors: string[] = [];
+    vi.spyOn(console, "error").mockImplementation((line: unknown) => void errors.push(String(line)));
     const response = await call("GET", "/profile", { vars: { D1_FAULTS: "0.05" } });
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({ message: "service unavailable" });
+    // One line naming the setting, as for any refused setting.
+    expect(errors.map((line) => JSON.parse(line))).toEqual([expect.objectContaining({ error: "ConfigError", variable: "D1_FAULTS" })]);
   });
 });
