@@ -18,6 +18,14 @@ const FILES = {
   NOTICE: "swagger-ui-NOTICE.txt",
 };
 
+/** Builds public/openapi.json from the routes (node + OPENAPI_COMMAND); npm start reruns it when src/ changes. */
+export const OPENAPI_COMMAND = [
+  "--import",
+  "tsx",
+  path.join(root, "scripts/lib/openapi-document.ts"),
+  path.join(root, "public/openapi.json"),
+];
+
 export function copyDocsAssets() {
   const require = createRequire(import.meta.url);
   const source = path.dirname(require.resolve("swagger-ui-dist/package.json"));
@@ -31,14 +39,7 @@ export function copyDocsAssets() {
       copyFileSync(from, to);
   }
   // In Node with the real generator (the Worker bundle has none): about a second.
-  execFileSync(
-    process.execPath,
-    ["--import", "tsx", path.join(root, "scripts/lib/openapi-document.ts"), path.join(root, "public/openapi.json")],
-    {
-      cwd: root,
-      stdio: ["ignore", "inherit", "inherit"],
-    },
-  );
+  execFileSync(process.execPath, OPENAPI_COMMAND, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
   return version;
 }
 

@@ -6,14 +6,16 @@
 //   npm run serve -- --port 9000
 //   npm run serve -- --var BCRYPT_COST:12  (like wrangler dev's --var)
 // It checks the settings as the Worker will, then applies pending migrations. --persist-to and
-// --bundle exist for the stress script, which runs its own state and a prebuilt bundle.
+// --bundle exist for the stress script, which runs its own state and a prebuilt bundle, and
+// --fault-build says that bundle is a fault-test build (the only one D1_FAULTS may be set for).
 // A port already in use gets one line saying so and exit code 1.
 import { parseArgs } from "node:util";
 import { buildBundle, defaultPersistRoot, migrateLocal, ServerLog, startLocalServer } from "./lib/local-server.mjs";
 import { describePortProblem, portProblem } from "./lib/ports.mjs";
 import { checkSettings, localVars } from "./lib/settings.mjs";
 
-const usage = "usage: npm run serve -- [--port <1-65535>] [--ip <address>] [--var NAME:VALUE ...] [--persist-to <dir>] [--bundle <file>]";
+const usage =
+  "usage: npm run serve -- [--port <1-65535>] [--ip <address>] [--var NAME:VALUE ...] [--persist-to <dir>] [--bundle <file> [--fault-build]]";
 let values;
 try {
   ({ values } = parseArgs({
@@ -24,6 +26,7 @@ try {
       var: { type: "string", multiple: true, default: [] },
       "persist-to": { type: "string", default: defaultPersistRoot },
       bundle: { type: "string" },
+      "fault-build": { type: "boolean", default: false },
     },
   }));
 } catch (error) {
@@ -43,7 +46,14 @@ if (!Number.isInteger(port) || port < 1 || port > 65535 || Object.keys(vars).som
 
 // Checked before building the bundle and starting workerd, which would otherwise fail with its
 // own exception and a stack trace.
-checkSettings("serve", localVars({ overrides: vars }));
+const local = localVars({ overrides: vars });
+const settings = checkSettings("serve", local);
+if (settings.d1.faults > 0 && !(values.bundle && values["fault-build"])) {
+  console.error(
+    `serve: D1_FAULTS is for \`npm run stress -- --faults\` only (this bundle has no fault layer and would answer 503 to everything); remove it (set in ${local.sources.D1_FAULTS})`,
+  );
+  process.exit(2);
+}
 const problem = await portProblem(port, values.ip);
 if (problem) {
   console.error(describePortProblem("serve", problem, port, values.ip));

@@ -5,10 +5,11 @@
 //   npm start -- --port 9000 --ip 0.0.0.0
 //   npm start -- --env staging                 (that environment's [vars] and bindings)
 //   npm start -- --var PASSWORD_MIN_LENGTH:12  (like wrangler dev's --var; repeatable)
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { copyDocsAssets } from "./copy-docs-assets.mjs";
+import { readdirSync, watch } from "node:fs";
+import { copyDocsAssets, OPENAPI_COMMAND } from "./copy-docs-assets.mjs";
 import { describePortProblem, portProblem } from "./lib/ports.mjs";
 import { checkSettings, localVars, root } from "./lib/settings.mjs";
 
@@ -101,4 +102,27 @@ const dev = spawn(process.execPath, [wrangler, "dev", "--port", String(port), "-
   env: { ...env, WRANGLER_HIDE_BANNER: "true" },
 });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
+
+// wrangler dev reloads the Worker when src/ changes; the OpenAPI document it serves is a built
+// file, so it is rebuilt too (a moment after the last change).
+// Each directory is watched on its own: Node 20's recursive watch on Linux loses a file an
+// editor saves by renaming a new one over it.
+let rebuild;
+const changed = () => {
+  clearTimeout(rebuild);
+  rebuild = setTimeout(
+    () =>
+      execFile(process.execPath, OPENAPI_COMMAND, { cwd: root }, (error, _stdout, stderr) => {
+        if (error) console.error(`start: /openapi.json could not be rebuilt after a change in src/ (it keeps the last one):\n${stderr}`);
+      }),
+    300,
+  );
+};
+const sourceDirs = [
+  path.join(root, "src"),
+  ...readdirSync(path.join(root, "src"), { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name)),
+];
+for (const dir of sourceDirs) watch(dir, changed).unref();
 dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -107,7 +107,7 @@ function startServer(bundle) {
       bundle,
       "--var",
       `BCRYPT_COST:${values["bcrypt-cost"]}`,
-      ...(FAULTS > 0 ? ["--var", `D1_FAULTS:${FAULTS}`] : []),
+      ...(FAULTS > 0 ? ["--fault-build", "--var", `D1_FAULTS:${FAULTS}`] : []),
     ],
     { detached: true, stdio: "ignore" },
   );

@@ -38,7 +38,7 @@ function className(error: unknown): string {
 }
 
 /** True for Drizzle's wrapper around a failed statement (it carries `query` and `params`). */
-function isQueryError(error: unknown): error is Error & { query: string } {
+export function isQueryError(error: unknown): error is Error & { query: string } {
   return error instanceof Error && typeof (error as { query?: unknown }).query === "string" && "params" in error;
 }
 

@@ -99,7 +99,8 @@ export class DB {
     private readonly db: DrizzleD1Database & { $client: D1Database },
     retry: Partial<RetryOptions> = {},
   ) {
-    this.retry = { timeoutMs: DEFAULT_D1_TIMEOUT_MS, ...retry };
+    // One DB per request: its failures share one time budget (resilience.ts).
+    this.retry = { timeoutMs: DEFAULT_D1_TIMEOUT_MS, ...retry, trouble: {} };
   }
 
   private run<T>(method: string, policy: RetryPolicy<T>, attempt: () => Promise<T>): Promise<T> {

@@ -1,4 +1,4 @@
-import { logLine } from "../log";
+import { isQueryError, logLine } from "../log";
 import { TemporarilyUnavailable } from "./errors";
 
 /**
@@ -33,6 +33,9 @@ const KNOWN: readonly Known[] = [
   { name: "D1ConnectionLost", pattern: /Network connection lost/i, kind: "maybe-run" },
   { name: "D1Reset", pattern: /caused object to be reset|reset because its code was updated/i, kind: "maybe-run" },
   { name: "D1LimitReset", pattern: /exceeded its (?:memory|CPU time) limit/i, kind: "maybe-run" },
+  // Not in D1's list: what D1 (local D1 at least) answers a read while another connection holds
+  // SQLite's write lock, and the runtime's generic failure. It may be anything: "maybe-run".
+  { name: "D1Internal", pattern: /internal error; reference = /i, kind: "maybe-run" },
 ];
 
 /** Our own limit on one D1 call: the call may still complete after it. */
@@ -47,6 +50,8 @@ export class D1Timeout extends Error {
 export function transientFailure(error: unknown): { name: string; kind: Transient } | undefined {
   if (error instanceof D1Timeout) return { name: "D1Timeout", kind: "maybe-run" };
   for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    // Drizzle's wrapper quotes the statement's values (an address may read "sqlite_busy@..."); D1's own error is its cause.
+    if (isQueryError(e)) continue;
     for (const known of KNOWN) if (known.pattern.test(e.message)) return { name: known.name, kind: known.kind };
   }
   return undefined;
@@ -75,10 +80,12 @@ export interface RetryOptions {
   timeoutMs: number;
   /** At most this many calls for one method. */
   maxAttempts?: number;
-  /** No retry starts once this much time has gone since the first attempt (backoff included). */
+  /** No call starts once this much time has gone since the request's first transient failure. */
   budgetMs?: number;
   /** Tests make waits instant. */
   sleep?: (ms: number) => Promise<void>;
+  /** When the request's first transient failure happened: one object per request (per DB). */
+  trouble?: { since?: number };
 }
 
 export const DEFAULT_D1_TIMEOUT_MS = 1000;
@@ -109,56 +116,82 @@ async function withTimeout<T>(call: () => Promise<T>, ms: number): Promise<T> {
  * safely, or that lasts past the attempts or the time budget, becomes TemporarilyUnavailable
  * (503 with Retry-After). Each failed attempt is one warn line: method, attempt, error class and
  * request id, never a value.
+ *
+ * The time budget is the request's, not the method's: it starts at the request's first transient
+ * failure (`options.trouble`, shared by every method and look of one DB), and from then on no
+ * call starts after it ends and none waits past it. So a request spends at most one
+ * D1_TIMEOUT_MS plus the budget on D1's failures, however many methods and looks it runs.
  */
 export async function withRetries<T>(method: string, policy: RetryPolicy<T>, attempt: () => Promise<T>, options: RetryOptions): Promise<T> {
   const maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
   const budgetMs = options.budgetMs ?? BUDGET_MS;
   const sleep = options.sleep ?? realSleep;
-  const started = Date.now();
+  const trouble = options.trouble ?? {};
+  const left = () => (trouble.since === undefined ? Infinity : budgetMs - (Date.now() - trouble.since));
   // Set once an attempt may have run without us seeing its answer (detect policies only).
   let uncertain = false;
-  const lookAgain = async () => {
-    const found =
-      typeof policy === "object" ? await withRetries(`${method}.landed`, "read", policy.landed, { ...options, maxAttempts: 2 }) : "absent";
-    return typeof found === "object" ? found : undefined;
+  /** Looks for a lost attempt's effect: its result, undefined when absent; 503 when it cannot tell. */
+  const look = async (note: (outcome: string) => void) => {
+    if (typeof policy !== "object") return undefined;
+    // The look is itself a read, retried as one (its own lines in the log).
+    const found = await withRetries(`${method}.landed`, "read", policy.landed, { ...options, trouble, maxAttempts: 2 });
+    if (found === "unknown") {
+      note("unavailable: may have run, cannot tell");
+      throw new TemporarilyUnavailable(method);
+    }
+    return found === "absent" ? undefined : found;
   };
   for (let n = 1; ; n++) {
     let failure: { name: string; kind: Transient };
-    try {
-      const result = await withTimeout(attempt, options.timeoutMs);
-      if (uncertain && typeof policy === "object" && policy.applied?.(result) === false) return (await lookAgain())?.result ?? result;
-      return result;
-    } catch (error) {
-      const transient = transientFailure(error);
-      if (!transient) {
-        // A unique index refusing the retry may be refusing the lost attempt's own row.
-        const found = uncertain ? await lookAgain() : undefined;
-        if (found) return found.result;
-        throw error;
-      }
-      failure = transient;
-    }
     const note = (outcome: string) =>
-      logLine("warn", { requestId: options.requestId ?? "unknown", d1: failure.name, method, attempt: n, outcome });
+      logLine("warn", { requestId: options.requestId ?? "unknown", d1: failure?.name ?? "none", method, attempt: n, outcome });
+    if (left() <= 0) {
+      // An earlier failure of this request used the budget up: no more calls.
+      logLine("warn", {
+        requestId: options.requestId ?? "unknown",
+        d1: "budget",
+        method,
+        attempt: n,
+        outcome: "unavailable: time budget spent",
+      });
+      throw new TemporarilyUnavailable(method);
+    }
+    let outcome: { result: T } | { error: unknown };
+    try {
+      outcome = { result: await withTimeout(attempt, Math.min(options.timeoutMs, left())) };
+    } catch (error) {
+      outcome = { error };
+    }
+    if ("result" in outcome) {
+      // A guard that no longer holds may be the lost attempt's own doing: look once more.
+      if (uncertain && typeof policy === "object" && policy.applied?.(outcome.result) === false) {
+        return (await look(note))?.result ?? outcome.result;
+      }
+      return outcome.result;
+    }
+    const transient = transientFailure(outcome.error);
+    if (!transient) {
+      // A unique index refusing the retry may be refusing the lost attempt's own row.
+      const found = uncertain ? await look(note) : undefined;
+      if (found) return found.result;
+      throw outcome.error;
+    }
+    failure = transient;
+    trouble.since ??= Date.now();
     if (failure.kind === "maybe-run" && policy === "once") {
       note("unavailable: may have run, not repeatable");
       throw new TemporarilyUnavailable(method);
     }
     if (failure.kind === "maybe-run" && typeof policy === "object") {
       uncertain = true;
-      // The look is itself a read, retried as one (its own lines in the log).
-      const found = await withRetries(`${method}.landed`, "read", policy.landed, { ...options, maxAttempts: 2 });
-      if (found === "unknown") {
-        note("unavailable: may have run, cannot tell");
-        throw new TemporarilyUnavailable(method);
-      }
-      if (found !== "absent") {
+      const found = await look(note);
+      if (found) {
         note("landed");
         return found.result;
       }
     }
     const wait = Math.max(BACKOFF_MIN_MS, Math.random() * BACKOFF_BASE_MS * 2 ** (n - 1));
-    if (n >= maxAttempts || Date.now() - started + wait > budgetMs) {
+    if (n >= maxAttempts || wait >= left()) {
       note("unavailable: retries spent");
       throw new TemporarilyUnavailable(method);
     }

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./context";
+import { logLine } from "../log";
 import { ServiceUnavailable } from "./errors";
 import type { AppOpenAPI } from "./router";
 
@@ -89,7 +90,11 @@ export function configureOpenApi(app: AppOpenAPI): void {
   // sends /openapi.json here first on Cloudflare too, so every copy gets the deployment's values.
   app.get("/openapi.json", async (c: Context<AppEnv>) => {
     const built = await c.env.ASSETS.fetch(new URL("/openapi.json", c.req.url));
-    if (!built.ok) throw new ServiceUnavailable("openapi.json missing from the assets");
+    if (!built.ok) {
+      // Built by scripts/copy-docs-assets.mjs, which npm run deploy runs; a bare `wrangler deploy` skips it.
+      logLine("error", { requestId: c.get("requestId"), error: "OpenApiDocumentMissing", status: built.status });
+      throw new ServiceUnavailable("openapi.json missing from the assets");
+    }
     const document = (await built.json()) as Json;
     return c.json(withDeploymentValues(document, c.var.config.passwordMinLength, new URL(c.req.url).origin));
   });

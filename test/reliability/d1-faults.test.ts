@@ -51,6 +51,19 @@ describe("D1's transient errors, by their documented messages", () => {
     });
     expect(transientFailure(wrapped)).toEqual({ name: "D1ConnectionLost", kind: "maybe-run" });
     expect(transientFailure(new D1Timeout(100))).toEqual({ name: "D1Timeout", kind: "maybe-run" });
+    // What local D1 answers a read while another connection holds SQLite's write lock.
+    expect(
+      transientFailure(new Error("D1_ERROR: Failed to parse body as JSON, got: Error: internal error; reference = abc123"))?.kind,
+    ).toBe("maybe-run");
+  });
+
+  it("the values Drizzle quotes in its wrapper are never read as D1's words", () => {
+    const unique = Object.assign(new Error('Failed query: insert into "users" ... params: sqlite_busy-x@example.com,$2b$04$...'), {
+      query: 'insert into "users" ("email") values (?)',
+      params: ["sqlite_busy-x@example.com"],
+      cause: new Error("D1_ERROR: UNIQUE constraint failed: users.email: SQLITE_CONSTRAINT"),
+    });
+    expect(transientFailure(unique)).toBeUndefined();
   });
 
   it("anything else is not transient: a constraint, a syntax error, a bug", () => {
@@ -145,6 +158,19 @@ describe("withRetries", () => {
     expect(looks).toBe(0);
   });
 
+  it("detect: when the second look cannot tell either, the answer is 503, not the retry's 'nothing there'", async () => {
+    // A reset from a mailed link: the retry finds the token spent (by the lost call, or by no one).
+    let looks = 0;
+    const policy: RetryPolicy<string | null> = { landed: async () => (++looks === 1 ? "absent" : "unknown"), applied: Boolean };
+    let calls = 0;
+    const attempt = async () => {
+      if (calls++ === 0) throw maybeRun();
+      return null;
+    };
+    await expect(withRetries("spendResetToken", policy, attempt, options)).rejects.toThrow(TemporarilyUnavailable);
+    expect(looks).toBe(2);
+  });
+
   it("errors that are not transient pass through untouched, without a retry", async () => {
     const unique = new Error("D1_ERROR: UNIQUE constraint failed: users.email");
     const broken = failing([unique]);
@@ -159,16 +185,27 @@ describe("withRetries", () => {
     );
     // Three hung attempts of 60 ms at most, real backoff waits included, within the budget.
     expect(Date.now() - started).toBeLessThan(600);
+    // The budget starts at the first failure and is the request's: a retry that runs into it is cut
+    // off there, and no third starts.
     let calls = 0;
     const slow = async () => {
       calls++;
       await new Promise((resolve) => setTimeout(resolve, 150));
       throw notRun();
     };
-    await expect(withRetries("findSession", "read", slow, { requestId: "r", timeoutMs: 1000, budgetMs: 250 })).rejects.toThrow(
+    const trouble = {};
+    const before = Date.now();
+    await expect(withRetries("findSession", "read", slow, { requestId: "r", timeoutMs: 1000, budgetMs: 100, trouble })).rejects.toThrow(
       TemporarilyUnavailable,
     );
-    expect(calls).toBe(2); // a third would start past 250 ms
+    expect(calls).toBe(2);
+    expect(Date.now() - before).toBeLessThan(150 + 100 + 50);
+    // A later method of the same request, once the budget is spent, is not even tried.
+    const later = failing([]);
+    await expect(withRetries("listSessions", "read", later.attempt, { ...options, budgetMs: 100, trouble })).rejects.toThrow(
+      TemporarilyUnavailable,
+    );
+    expect(later.calls()).toBe(0);
   });
 });
 
@@ -223,6 +260,26 @@ describe("routes under D1 failures", () => {
     expect(response.headers.get("content-type")).toMatch(/^application\/json/);
     expect(await response.json()).toEqual({ message: "temporarily unavailable, try again" });
     expect(await userRow(email)).toBeNull();
+  });
+
+  it("a registration whose insert and every look hang: 503 within one timeout plus the budget", async () => {
+    const started = Date.now();
+    const response = await call("POST", "/users", {
+      form: { email: uniqueEmail("hung"), password: "pw" },
+      vars: { D1_TIMEOUT_MS: "200" },
+      bindings: withFaults(always({ timing: "hang" })),
+    });
+    expect(response.status).toBe(503);
+    // 200 ms for the insert, then at most 400 ms for every look and retry together.
+    expect(Date.now() - started).toBeLessThan(200 + 400 + 250);
+  });
+
+  it("an address that quotes D1's words ('sqlite_busy') is still just taken: 400, not 503", async () => {
+    const email = `sqlite_busy-${crypto.randomUUID().slice(0, 8)}@example.com`;
+    expect((await register(email)).status).toBe(200);
+    const again = await register(email);
+    expect(again.status).toBe(400);
+    expect(await again.json()).toEqual({ message: "email already registered" });
   });
 
   it("a statement that hangs past D1_TIMEOUT_MS: 503, not a hung request", async () => {
