@@ -2,11 +2,11 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { unstable_readConfig } from "wrangler";
 import { defineConfig } from "vitest/config";
-import { copyDocsAssets } from "./scripts/copy-docs-assets.mjs";
+import { prepareBuild } from "./scripts/prepare-build.mjs";
 
 export default defineConfig(async () => {
   // The [assets] directory must exist for the Workers pool; `npx vitest` alone works too.
-  copyDocsAssets();
+  prepareBuild();
   // The same drizzle-kit migrations wrangler applies locally and in production.
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "migrations"));
   // wrangler.toml's [vars], pinned, so a developer's .dev.vars never changes what tests see.

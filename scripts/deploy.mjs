@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { unstable_readConfig } from "wrangler";
-import { copyDocsAssets } from "./copy-docs-assets.mjs";
+import { prepareBuild } from "./prepare-build.mjs";
 import { checkSettings, deployedVars, root } from "./lib/settings.mjs";
 
 const usage = "usage: npm run deploy -- --env <staging|production> [--dry-run] [--allow-short-passwords] [--allow-tokens-in-responses]";
@@ -78,7 +78,7 @@ if (config.define?.EDGE_AUTH_FAULTS_BUILD !== "false") {
   );
 }
 
-copyDocsAssets();
+prepareBuild();
 if (values.env === "production" && settings.auth.resetTokenDelivery === "response" && !values["allow-tokens-in-responses"]) {
   refuse(
     'RESET_TOKEN_DELIVERY is "response" for production: POST /reset_password would hand a working reset token to anyone who knows an address. Set "email" in [env.production.vars], or deploy with --allow-tokens-in-responses if every caller is trusted',

@@ -9,7 +9,7 @@ import { execFile, execFileSync, spawn } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { readdirSync, watch } from "node:fs";
-import { copyDocsAssets, OPENAPI_COMMAND } from "./copy-docs-assets.mjs";
+import { prepareBuild, OPENAPI_COMMAND } from "./prepare-build.mjs";
 import { describePortProblem, portProblem } from "./lib/ports.mjs";
 import { checkSettings, localVars, root } from "./lib/settings.mjs";
 
@@ -73,7 +73,7 @@ if (problem) {
   process.exit(1);
 }
 
-copyDocsAssets();
+prepareBuild();
 const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
 // Offline machines: Miniflare would try to fetch the `request.cf` placeholder from Cloudflare and
 // print a warning with a stack trace; locally request.cf holds Miniflare's placeholder either way.

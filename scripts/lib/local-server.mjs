@@ -5,7 +5,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
-import { copyDocsAssets } from "../copy-docs-assets.mjs";
+import { prepareBuild } from "../prepare-build.mjs";
 import { checkSettings } from "./settings.mjs";
 
 export const root = path.resolve(import.meta.dirname, "../..");
@@ -19,7 +19,7 @@ export function configuredVars() {
 
 /** Builds the exact bundle `wrangler deploy` uploads into `outdir`; returns its entry file. */
 export function buildBundle(outdir = path.join(root, "dist"), { faults = false } = {}) {
-  copyDocsAssets();
+  prepareBuild();
   // --env "": the top level of wrangler.toml (local development), said explicitly since it has environments.
   // A fault-test build (npm run stress -- --faults) keeps the D1 fault layer that every other build drops.
   const define = faults ? ["--define", "EDGE_AUTH_FAULTS_BUILD:true"] : [];

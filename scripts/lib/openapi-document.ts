@@ -1,6 +1,6 @@
 // Writes the OpenAPI 3.1 document of every route (public/openapi.json) from the route
 // declarations, with the real @asteasolutions/zod-to-openapi. Run in Node by
-// scripts/copy-docs-assets.mjs before every build and test; the Worker bundle leaves the
+// scripts/prepare-build.mjs before every build and test; the Worker bundle leaves the
 // generator out (wrangler.toml [alias], build/zod-to-openapi.js) and serves this file, filling in
 // the deployment's own values per request (src/http/openapi.ts).
 import { writeFileSync } from "node:fs";

@@ -91,7 +91,7 @@ export function configureOpenApi(app: AppOpenAPI): void {
   app.get("/openapi.json", async (c: Context<AppEnv>) => {
     const built = await c.env.ASSETS.fetch(new URL("/openapi.json", c.req.url));
     if (!built.ok) {
-      // Built by scripts/copy-docs-assets.mjs, which npm run deploy runs; a bare `wrangler deploy` skips it.
+      // Built by scripts/prepare-build.mjs, which npm run deploy runs; a bare `wrangler deploy` skips it.
       logLine("error", { requestId: c.get("requestId"), error: "OpenApiDocumentMissing", status: built.status });
       throw new ServiceUnavailable("openapi.json missing from the assets");
     }

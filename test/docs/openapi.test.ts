@@ -29,7 +29,7 @@ function appRoutes(): string[] {
 describe("GET /openapi.json", () => {
   it("serves the document built from the routes as they are now (public/openapi.json), with this deployment's values", async () => {
     // The Worker bundle has no generator: the file is built by npm test, start and every build
-    // (scripts/copy-docs-assets.mjs). Here the real generator runs on the same declarations.
+    // (scripts/prepare-build.mjs). Here the real generator runs on the same declarations.
     const built = (await (await env.ASSETS.fetch("http://assets.local/openapi.json")).json()) as Doc;
     expect(built).toEqual(JSON.parse(JSON.stringify(openApiDocument(app))));
     const served = await openapi({ PASSWORD_MIN_LENGTH: "9" });

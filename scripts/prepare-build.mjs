@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// Copies Swagger UI's standalone build from the swagger-ui-dist package into the Worker's static
-// assets (public/docs/swagger-ui*, git-ignored), so /docs works offline and loads nothing from a CDN,
-// and builds the OpenAPI document of the current code into public/openapi.json (git-ignored; the
-// Worker serves it, see src/http/openapi.ts). Run by npm start, npm test, the bundle builds and
-// npm run deploy.
+// What the Worker build takes that is built, not committed (all git-ignored). Run by npm start,
+// npm test, the bundle builds and npm run deploy:
+// - Swagger UI's standalone build, copied from the swagger-ui-dist package into the Worker's
+//   static assets (public/docs/swagger-ui*), so /docs works offline and loads nothing from a CDN;
+// - the OpenAPI document of the current code, public/openapi.json (the Worker serves it, see
+//   src/http/openapi.ts);
+// - build/zod.worker.js, the bundle's zod without its JSON Schema code (scripts/lib/worker-zod.mjs).
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -26,7 +28,7 @@ export const OPENAPI_COMMAND = [
   path.join(root, "public/openapi.json"),
 ];
 
-export function copyDocsAssets() {
+export function prepareBuild() {
   const require = createRequire(import.meta.url);
   const source = path.dirname(require.resolve("swagger-ui-dist/package.json"));
   const version = JSON.parse(readFileSync(path.join(source, "package.json"), "utf8")).version;
@@ -40,9 +42,13 @@ export function copyDocsAssets() {
   }
   // In Node with the real generator (the Worker bundle has none): about a second.
   execFileSync(process.execPath, OPENAPI_COMMAND, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  // A child process: esbuild's plugins need its asynchronous API, and this step is synchronous.
+  execFileSync(process.execPath, [path.join(root, "scripts/lib/worker-zod.mjs")], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
   return version;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  console.log(`docs assets: Swagger UI ${copyDocsAssets()} in public/docs/, the OpenAPI document in public/openapi.json`);
+  console.log(
+    `prepare-build: Swagger UI ${prepareBuild()} in public/docs/, the OpenAPI document in public/openapi.json, the bundle's zod in build/zod.worker.js`,
+  );
 }
