@@ -43,10 +43,13 @@ describe("a Worker deployed with a setting it cannot run with", () => {
     for (const path of ["/", "/profile", "/openapi.json"]) {
       const response = await call("GET", path, { vars: { BCRYPT_COST: "abc" } });
       expect(response.status, path).toBe(503);
+      // Like every 503: when to ask again (a fix takes a deploy).
+      expect(response.headers.get("retry-after"), path).toBe("60");
       expect(await response.json()).toStrictEqual({ message: "service unavailable" });
     }
     // The pages say the same in HTML (test/pages/account.test.ts).
-    expect((await call("GET", "/account/login", { vars: { BCRYPT_COST: "abc" } })).status).toBe(503);
+    const page = await call("GET", "/account/login", { vars: { BCRYPT_COST: "abc" } });
+    expect([page.status, page.headers.get("retry-after")]).toEqual([503, "60"]);
     // (Only this test's lines: files share one runtime, and another's background work may log.)
     const own = lines.filter((line) => line.includes('"ConfigError"'));
     expect(own).toHaveLength(4);

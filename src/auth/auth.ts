@@ -140,8 +140,12 @@ export class Auth {
     client: ClientInfo = {},
   ): Promise<{ user: User; sessionId: string; deviceToken: string }> {
     const { user, trustedDeviceHash } = await this.verifyPassword(email, password, deviceToken);
-    // After the password: a wrong one must not learn whether the address is verified.
-    if (this.options.requireEmailVerification && user.emailVerifiedAt === null) throw new EmailNotVerified("email not verified");
+    // After the password: a wrong one must not learn whether the address is verified. The right
+    // one ends the backoff its claim moved, as a login would.
+    if (this.options.requireEmailVerification && user.emailVerifiedAt === null) {
+      await this.db.clearLoginBackoff(user.id, trustedDeviceHash);
+      throw new EmailNotVerified("email not verified");
+    }
     const now = this.now();
     const sessionId = this.generateUuid();
     // A new device token on every login: one planted in the browser or copied from it never lasts.
@@ -288,7 +292,11 @@ export class Auth {
    */
   async requestEmailChange(current: CurrentSession, password: string, newEmail: string, deviceToken?: string): Promise<void> {
     const { user, trustedDeviceHash } = await this.verifyOwnPassword(current.user.email, password, deviceToken);
-    if (newEmail === user.email || (await this.findUser({ email: newEmail }))) throw new UserAlreadyExists(newEmail);
+    if (newEmail === user.email || (await this.findUser({ email: newEmail }))) {
+      // The password was right: end the backoff its claim moved (a success does it in its batch).
+      await this.db.clearLoginBackoff(user.id, trustedDeviceHash);
+      throw new UserAlreadyExists(newEmail);
+    }
     const token = generateToken();
     const now = this.now();
     const expiresAt = now + EMAIL_TOKEN_LIFETIME_SECONDS;

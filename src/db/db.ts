@@ -339,6 +339,15 @@ export class DB {
     };
   }
 
+  /**
+   * Clears the backoff a claim moved when the password was right but the request fails for
+   * another reason (the address is taken, not verified): a right password must never leave the
+   * owner waiting as a wrong one would. Sets absolute values, so a repeat is harmless.
+   */
+  async clearLoginBackoff(userId: number, trustedDeviceHash?: string): Promise<void> {
+    await this.run("clearLoginBackoff", "read", () => clearBackoffStatement(this.db, userId, trustedDeviceHash));
+  }
+
   /** Counts a failed attempt (see recordFailureStatement in logins.ts). */
   async recordFailedLogin(email: string, now: number, maxWaitSeconds: number, deviceHash?: string): Promise<void> {
     await this.run("recordFailedLogin", "once", () => recordFailureStatement(this.db, email, now, maxWaitSeconds, deviceHash));

@@ -133,8 +133,15 @@ export async function withRetries<T>(method: string, policy: RetryPolicy<T>, att
   /** Looks for a lost attempt's effect: its result, undefined when absent; 503 when it cannot tell. */
   const look = async (note: (outcome: string) => void) => {
     if (typeof policy !== "object") return undefined;
-    // The look is itself a read, retried as one (its own lines in the log).
-    const found = await withRetries(`${method}.landed`, "read", policy.landed, { ...options, trouble, maxAttempts: 2 });
+    // The look is itself a read, retried as one (its own lines in the log). When it fails too,
+    // this method's attempt still gets its line: it may have run.
+    let found: Awaited<ReturnType<typeof policy.landed>>;
+    try {
+      found = await withRetries(`${method}.landed`, "read", policy.landed, { ...options, trouble, maxAttempts: 2 });
+    } catch (error) {
+      if (error instanceof TemporarilyUnavailable) note("unavailable: may have run, cannot tell");
+      throw error;
+    }
     if (found === "unknown") {
       note("unavailable: may have run, cannot tell");
       throw new TemporarilyUnavailable(method);

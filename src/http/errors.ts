@@ -143,12 +143,19 @@ export class FieldError extends HTTPException {
   }
 }
 
+/** Retry-After of a ServiceUnavailable: a fix takes a deploy, so clients need not ask often. */
+export const MISCONFIGURED_RETRY_AFTER_SECONDS = 60;
+
 /**
  * The service cannot answer right now for a reason that is not the client's (a setting it cannot
- * run with). The answer says nothing more; the reason goes to the log.
+ * run with). The answer says nothing more; the reason goes to the log. Like every 503 it says
+ * when to ask again.
  */
 export class ServiceUnavailable extends HTTPException {
   constructor(readonly reason: string) {
-    super(503, { message: "service unavailable" });
+    super(503, {
+      message: "service unavailable",
+      res: new Response(null, { headers: { "Retry-After": String(MISCONFIGURED_RETRY_AFTER_SECONDS) } }),
+    });
   }
 }

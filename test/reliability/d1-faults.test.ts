@@ -171,6 +171,18 @@ describe("withRetries", () => {
     expect(looks).toBe(2);
   });
 
+  it("detect: when the look itself fails, the attempt that may have run still gets its warn line", async () => {
+    const lost = failing([maybeRun()]);
+    const policy: RetryPolicy<string> = { landed: async () => Promise.reject(new Error(D1_TRANSIENT_MESSAGES.storageReset)) };
+    const before = warnings.length;
+    await expect(withRetries("changePassword", policy, lost.attempt, options)).rejects.toThrow(TemporarilyUnavailable);
+    expect(warnings.slice(before).map((w) => [w.method, w.attempt, w.d1, w.outcome])).toEqual([
+      ["changePassword.landed", 1, "D1Reset", "retry"],
+      ["changePassword.landed", 2, "D1Reset", "unavailable: retries spent"],
+      ["changePassword", 1, "D1ConnectionLost", "unavailable: may have run, cannot tell"],
+    ]);
+  });
+
   it("errors that are not transient pass through untouched, without a retry", async () => {
     const unique = new Error("D1_ERROR: UNIQUE constraint failed: users.email");
     const broken = failing([unique]);
