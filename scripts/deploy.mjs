@@ -55,7 +55,8 @@ const config = unstable_readConfig({ config: path.join(root, "wrangler.toml"), e
 const settings = checkSettings("deploy", deployedVars(values.env));
 
 const database = config.d1_databases.find((d) => d.binding === "DB");
-if (!values["dry-run"] && (!database?.database_id || /^0{8}-0{4}-0{4}-0{4}-0{12}$/.test(database.database_id))) {
+// Checked by --dry-run too: a dry run that passes means the deploy's checks pass.
+if (!database?.database_id || /^0{8}-0{4}-0{4}-0{4}-0{12}$/.test(database.database_id)) {
   refuse(
     `[env.${values.env}] has no D1 database yet: run \`npx wrangler d1 create ${database?.database_name ?? "<name>"}\` and put the printed database_id into wrangler.toml [[env.${values.env}.d1_databases]]`,
   );
@@ -78,24 +79,24 @@ if (config.define?.EDGE_AUTH_FAULTS_BUILD !== "false") {
   );
 }
 
-prepareBuild();
 if (values.env === "production" && settings.auth.resetTokenDelivery === "response" && !values["allow-tokens-in-responses"]) {
   refuse(
     'RESET_TOKEN_DELIVERY is "response" for production: POST /reset_password would hand a working reset token to anyone who knows an address. Set "email" in [env.production.vars], or deploy with --allow-tokens-in-responses if every caller is trusted',
   );
 }
 if (settings.mail.transport !== "none") {
-  for (const [name, value] of [
-    ["MAIL_FROM", settings.mail.from],
-    ["PUBLIC_URL", settings.mail.publicUrl],
+  for (const [name, value, what] of [
+    ["MAIL_FROM", settings.mail.from, "the sender of every mail: an address of your domain"],
+    ["PUBLIC_URL", settings.mail.publicUrl, "links in mail start with it: the service's own origin"],
   ]) {
     if (/example\.(com|test)\b/.test(value)) {
-      refuse(
-        `${name} is still the placeholder ${JSON.stringify(value)}: set it in [env.${values.env}.vars] (links in mail start with PUBLIC_URL)`,
-      );
+      refuse(`${name} is still the placeholder ${JSON.stringify(value)}: set it in [env.${values.env}.vars] (${what})`);
     }
   }
 }
+
+// Every check passed: build what the bundle takes that is not committed, then the bundle.
+prepareBuild();
 
 const wrangler = (...args) =>
   execFileSync(process.execPath, [path.join(root, "node_modules/wrangler/bin/wrangler.js"), ...args, "--env", values.env], {
