@@ -2,7 +2,7 @@
 // Imports the users of the Flask + SQLAlchemy original (its SQLite file, usually a.db) into
 // edge-auth's D1, keeping their bcrypt hashes so everyone logs in with their old password.
 //   npm run import:flask -- path/to/a.db             into the local D1 (npm start / serve)
-//   npm run import:flask -- path/to/a.db --remote    into the deployed D1, through wrangler
+//   npm run import:flask -- path/to/a.db --remote --env production    into that environment's D1, through wrangler
 // Sessions and reset tokens are not carried over (they were plaintext; everyone logs in again).
 // Emails are trimmed and lower-cased as the service does; duplicates keep the lowest id; rows
 // that cannot be imported and addresses already present are listed, never dropped silently:
@@ -24,7 +24,7 @@ import { progressLine } from "./lib/seed-users.mjs";
 /** Skipped rows of one kind shown on screen; the rest are counted, and all are in the log file. */
 const SCREENFUL = 20;
 
-const usage = "usage: npm run import:flask -- <path to a.db> [--remote] [--persist-to <dir>] [--quiet]";
+const usage = "usage: npm run import:flask -- <path to a.db> [--remote --env <staging|production>] [--persist-to <dir>] [--quiet]";
 const help = `${usage}
 
 Imports the users of the Flask + SQLAlchemy original (its SQLite file, usually a.db) into
@@ -33,8 +33,8 @@ and reset tokens are not carried over. Emails are trimmed and lower-cased as the
 duplicates keep the lowest id; invalid rows and addresses already in edge-auth are skipped and
 reported. Running it again is harmless.
 
-  --remote             into the deployed D1 through wrangler (after wrangler login); applies the
-                       migrations there first
+  --remote --env <name>  into that environment's deployed D1 through wrangler (after wrangler
+                       login, or with CLOUDFLARE_API_TOKEN); applies the migrations there first
   --persist-to <dir>   local state directory (default .wrangler/state, the one npm start and
                        npm run serve use)
   --quiet              print only the summary table (and the path of the skipped-rows log)
@@ -49,6 +49,7 @@ try {
     allowPositionals: true,
     options: {
       remote: { type: "boolean", default: false },
+      env: { type: "string" },
       "persist-to": { type: "string" },
       quiet: { type: "boolean", short: "q", default: false },
       help: { type: "boolean", short: "h", default: false },
@@ -66,6 +67,17 @@ const quiet = parsed.values.quiet;
 const [file] = parsed.positionals;
 if (!file || parsed.positionals.length > 1 || (parsed.values.remote && parsed.values["persist-to"])) {
   console.error(usage);
+  process.exit(2);
+}
+// The top level of wrangler.toml is for local development (its database id is a placeholder):
+// a remote import names the environment whose database it goes into, as npm run deploy does.
+const remoteEnv = parsed.values.env ?? (process.env.CLOUDFLARE_ENV || undefined);
+if (parsed.values.remote ? !remoteEnv : parsed.values.env !== undefined) {
+  console.error(
+    parsed.values.remote
+      ? `import:flask: say which environment's D1 to import into: --remote --env staging or --env production\n${usage}`
+      : `import:flask: --env goes with --remote (without it the import goes into the local D1)\n${usage}`,
+  );
   process.exit(2);
 }
 /** Fails the run with one clear line (no stack trace) and exit code 1. */
@@ -154,16 +166,20 @@ function importRemote(users) {
     const sqlFile = path.join(dir, "import.sql");
     writeFileSync(sqlFile, `${lines.join("\n")}\n`);
     // The remote database gets the same schema first, as `npm run deploy` would.
-    execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--remote"], {
+    execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--remote", "--env", remoteEnv], {
       cwd: root,
       stdio: ["ignore", quiet ? "ignore" : "inherit", "inherit"],
       env: { ...process.env, CI: "true" },
     });
     if (!quiet) console.error(`importing ${users.length} users into the remote D1 with wrangler...`);
-    const out = execFileSync("npx", ["wrangler", "d1", "execute", "DB", "--remote", "--yes", "--file", sqlFile, "--json"], {
-      cwd: root,
-      encoding: "utf8",
-    });
+    const out = execFileSync(
+      "npx",
+      ["wrangler", "d1", "execute", "DB", "--remote", "--env", remoteEnv, "--yes", "--file", sqlFile, "--json"],
+      {
+        cwd: root,
+        encoding: "utf8",
+      },
+    );
     const results = JSON.parse(out);
     return (Array.isArray(results) ? results : [results]).reduce((n, r) => n + (r?.meta?.changes ?? 0), 0);
   } finally {
@@ -221,7 +237,7 @@ const summary = [
 ];
 const width = Math.max(...summary.map(([label]) => label.length));
 const summaryLines = [
-  `import:flask ${file} -> ${parsed.values.remote ? "remote" : "local"} D1`,
+  `import:flask ${file} -> ${parsed.values.remote ? `remote D1 (${remoteEnv})` : "local D1"}`,
   ...summary.map(([label, n]) => `  ${label.padEnd(width)}  ${n}`),
 ];
 

@@ -12,7 +12,7 @@
 import { parseArgs } from "node:util";
 import { buildBundle, defaultPersistRoot, migrateLocal, ServerLog, startLocalServer } from "./lib/local-server.mjs";
 import { describePortProblem, portProblem } from "./lib/ports.mjs";
-import { checkSettings, localVars } from "./lib/settings.mjs";
+import { checkSettings, localPublicUrl, localVars } from "./lib/settings.mjs";
 
 const usage =
   "usage: npm run serve -- [--port <1-65535>] [--ip <address>] [--var NAME:VALUE ...] [--persist-to <dir>] [--bundle <file> [--fault-build]]";
@@ -59,6 +59,10 @@ if (problem) {
   console.error(describePortProblem("serve", problem, port, values.ip));
   process.exit(1);
 }
+
+// Links in mail follow the port and address, unless PUBLIC_URL was set on purpose.
+const publicUrl = localPublicUrl(local, settings, values.ip, port);
+if (publicUrl) vars.PUBLIC_URL = publicUrl;
 
 migrateLocal(values["persist-to"]);
 let mf;

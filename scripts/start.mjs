@@ -10,8 +10,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { readdirSync, watch } from "node:fs";
 import { prepareBuild, OPENAPI_COMMAND } from "./prepare-build.mjs";
+import { countAppliedMigrations } from "./lib/local-server.mjs";
 import { describePortProblem, portProblem } from "./lib/ports.mjs";
-import { checkSettings, localVars, root } from "./lib/settings.mjs";
+import { checkSettings, localPublicUrl, localVars, root } from "./lib/settings.mjs";
 
 const usage = "usage: npm start -- [--port <1-65535>] [--ip <address>] [--env <name>] [--var NAME:VALUE ...]";
 let values;
@@ -53,19 +54,9 @@ if (settings.d1.faults > 0) {
   );
   process.exit(2);
 }
-// Links in mail start with PUBLIC_URL: on another port or address than the default, follow it,
-// unless it was set on purpose.
-const extraVars = [];
-const defaultUrl = "http://127.0.0.1:8787";
-const here = `http://${values.ip === "0.0.0.0" ? "127.0.0.1" : values.ip}:${port}`;
-if (
-  settings.mail.transport !== "none" &&
-  local.vars.PUBLIC_URL === defaultUrl &&
-  local.sources.PUBLIC_URL?.startsWith("wrangler.toml") &&
-  here !== defaultUrl
-) {
-  extraVars.push("--var", `PUBLIC_URL:${here}`);
-}
+// Links in mail follow the port and address, unless PUBLIC_URL was set on purpose.
+const publicUrl = localPublicUrl(local, settings, values.ip, port);
+const extraVars = publicUrl ? ["--var", `PUBLIC_URL:${publicUrl}`] : [];
 // A busy port is one line, not workerd's exception with a stack trace.
 const problem = await portProblem(port, values.ip);
 if (problem) {
@@ -87,7 +78,7 @@ try {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...env, CI: "true", WRANGLER_HIDE_BANNER: "true" },
   });
-  const applied = output.match(/^│\s*\d{4}_[\w.-]+\s*│\s*✅/gmu)?.length ?? 0;
+  const applied = countAppliedMigrations(output);
   console.log(`start: local D1 ${applied ? `migrated (${applied} migration${applied === 1 ? "" : "s"} applied)` : "up to date"}`);
 } catch (error) {
   process.stderr.write(`${error.stdout ?? ""}${error.stderr ?? ""}`);

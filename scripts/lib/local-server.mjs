@@ -30,6 +30,14 @@ export function buildBundle(outdir = path.join(root, "dist"), { faults = false }
   return path.join(outdir, "index.js");
 }
 
+/**
+ * How many migrations a `wrangler d1 migrations apply` output says it applied. wrangler prints
+ * the whole table again after each migration, so each name counts once.
+ */
+export function countAppliedMigrations(output) {
+  return new Set([...output.matchAll(/^│\s*(\d{4}_[\w.-]+)\s*│\s*✅/gmu)].map((match) => match[1])).size;
+}
+
 /** Applies pending migrations to the local D1 kept under `persistRoot`. */
 export function migrateLocal(persistRoot = defaultPersistRoot) {
   execFileSync("npx", ["wrangler", "d1", "migrations", "apply", "DB", "--local", "--persist-to", persistRoot], {

@@ -59,3 +59,15 @@ export function checkSettings(script, { vars, sources = {} }) {
     process.exit(2);
   }
 }
+
+/**
+ * Links in mail start with PUBLIC_URL. A local server on another port or address than the
+ * default follows it, unless PUBLIC_URL was set on purpose (.dev.vars, --var): the value to
+ * override it with, or undefined.
+ */
+export function localPublicUrl({ vars, sources }, settings, ip, port) {
+  const defaultUrl = "http://127.0.0.1:8787";
+  const here = `http://${ip === "0.0.0.0" ? "127.0.0.1" : ip}:${port}`;
+  const fromConfig = vars.PUBLIC_URL === defaultUrl && sources.PUBLIC_URL?.startsWith("wrangler.toml");
+  return settings.mail.transport !== "none" && fromConfig && here !== defaultUrl ? here : undefined;
+}
