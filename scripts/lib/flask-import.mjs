@@ -3,8 +3,9 @@
 
 import { workerModule } from "./settings.mjs";
 
-// The service's own email rule (src/auth/email.ts), not a copy: trimmed, NFC, lower-cased, at
-// most 254 characters, one @ with no whitespace around it, nothing invisible, well-formed text.
+// The service's own email rules (src/auth/email.ts), not a copy: trimmed, NFC, lower-cased, at
+// most 254 characters, nothing invisible, well-formed text, and a plain addr-spec (what
+// registration takes now), so every imported account can be sent mail.
 const email = await workerModule("src/auth/email.ts");
 // Python's bcrypt writes $2b$; $2a$ and $2y$ are the same algorithm and bcryptjs reads them all.
 const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
@@ -35,6 +36,9 @@ export function planImport(rows) {
     const hashedPassword = hashText(row.hashed_password);
     if (email.emailProblem(address) !== undefined) {
       invalid.push({ id: row.id, email: String(row.email), reason: "not a valid email address" });
+    } else if (!email.isPlainAddress(address)) {
+      // The service takes only plain addresses for accounts (no display name, quotes, <>()[],;:\).
+      invalid.push({ id: row.id, email: String(row.email), reason: "not a plain address (mail could not be sent to it safely)" });
     } else if (!BCRYPT_HASH.test(hashedPassword)) {
       invalid.push({ id: row.id, email: address, reason: "hashed_password is not a bcrypt hash" });
     } else if (kept.has(address)) {

@@ -2,6 +2,7 @@ import bcrypt from "bcryptjs";
 import type { DB } from "../db/db";
 import type { Session, User } from "../db/schema";
 import { countryCode, deviceLabel } from "./device-label";
+import { isPlainAddress } from "./email";
 import {
   EmailNotVerified,
   InvalidCredentials,
@@ -15,7 +16,7 @@ import {
   WrongPassword,
 } from "./errors";
 import type { AuthEvent, ChangeOrigin, Notify } from "./events";
-import { constantTimeEqual, generateToken, isToken, randomId, sha256Hex } from "./tokens";
+import { addressDigest, constantTimeEqual, generateToken, isToken, randomId, sha256Hex } from "./tokens";
 
 export interface AuthOptions {
   /** bcrypt work factor (log2 rounds). */
@@ -108,11 +109,9 @@ export class Auth {
   async registerUser(email: string, password: string): Promise<User> {
     const hashedPassword = await this.hashPassword(password);
     if (!this.options.sendsMail) return this.db.addUser(email, hashedPassword);
-    const token = generateToken();
-    const now = this.now();
-    const expiresAt = now + EMAIL_TOKEN_LIFETIME_SECONDS;
-    const user = await this.db.addUser(email, hashedPassword, { tokenHash: await sha256Hex(token), now, expiresAt });
-    this.emit({ type: "verify-email", to: email, token, expiresAt });
+    const link = await this.newLink(EMAIL_TOKEN_LIFETIME_SECONDS);
+    const { user, linked } = await this.db.registerUser(email, hashedPassword, { ...link, addressHash: await addressDigest(email) });
+    if (linked) this.emit({ type: "verify-email", to: email, token: link.token, expiresAt: link.expiresAt });
     return user;
   }
 
@@ -288,20 +287,41 @@ export class Auth {
 
   /**
    * Asks to move the account to `newEmail`, given the password: a confirmation link goes to the
-   * new address; nothing changes until it is followed (confirmEmailChange).
+   * new address, and a notice with a link that cancels it to the current one; nothing changes
+   * until the confirmation is followed (confirmEmailChange). Past the new address's link-mail cap
+   * nothing is stored or sent, and the answer is the same.
    */
-  async requestEmailChange(current: CurrentSession, password: string, newEmail: string, deviceToken?: string): Promise<void> {
+  async requestEmailChange(
+    current: CurrentSession,
+    password: string,
+    newEmail: string,
+    deviceToken?: string,
+    client: ClientInfo = {},
+  ): Promise<void> {
     const { user, trustedDeviceHash } = await this.verifyOwnPassword(current.user.email, password, deviceToken);
     if (newEmail === user.email || (await this.findUser({ email: newEmail }))) {
       // The password was right: end the backoff its claim moved (a success does it in its batch).
       await this.db.clearLoginBackoff(user.id, trustedDeviceHash);
       throw new UserAlreadyExists(newEmail);
     }
-    const token = generateToken();
-    const now = this.now();
-    const expiresAt = now + EMAIL_TOKEN_LIFETIME_SECONDS;
-    await this.db.addChangeToken(user.id, newEmail, await sha256Hex(token), now, expiresAt, trustedDeviceHash);
-    this.emit({ type: "confirm-new-email", to: newEmail, token, expiresAt });
+    const change = await this.newLink(EMAIL_TOKEN_LIFETIME_SECONDS);
+    const cancel = generateToken();
+    const stored = await this.db.addChangeToken(
+      user.id,
+      newEmail,
+      await addressDigest(newEmail),
+      change,
+      await sha256Hex(cancel),
+      trustedDeviceHash,
+    );
+    if (!stored) return;
+    this.emit({ type: "email-change-requested", to: user.email, newEmail, token: cancel, ...this.origin(client) });
+    this.emit({ type: "confirm-new-email", to: newEmail, token: change.token, expiresAt: change.expiresAt });
+  }
+
+  /** Follows the cancel link of a pending address change (mailed to the current address): it ends. */
+  async cancelEmailChange(token: string): Promise<void> {
+    if ((await this.db.cancelEmailChange(await sha256Hex(token), this.now())) === null) throw new InvalidEmailToken("invalid email token");
   }
 
   /**
@@ -315,13 +335,15 @@ export class Auth {
     return changed.newEmail;
   }
 
-  /** Sends a new verification link to `email` if it has an account that is not verified yet. */
+  /**
+   * Sends a new verification link to `email` if it has an account that is not verified yet and
+   * the address is within its link-mail cap; earlier links keep working.
+   */
   async resendVerification(email: string): Promise<void> {
-    const token = generateToken();
-    const now = this.now();
-    const expiresAt = now + EMAIL_TOKEN_LIFETIME_SECONDS;
-    if (await this.db.addVerifyToken(email, await sha256Hex(token), now, expiresAt)) {
-      this.emit({ type: "verify-email", to: email, token, expiresAt });
+    if (!isPlainAddress(email)) return;
+    const link = await this.newLink(EMAIL_TOKEN_LIFETIME_SECONDS);
+    if (await this.db.addVerifyToken(email, await addressDigest(email), link)) {
+      this.emit({ type: "verify-email", to: email, token: link.token, expiresAt: link.expiresAt });
     }
   }
 
@@ -343,15 +365,16 @@ export class Auth {
   }
 
   /**
-   * RESET_TOKEN_DELIVERY=email: stores a fresh reset token for `email` and sends it there by mail;
-   * an unknown address costs the same and sends nothing. Nothing is returned either way, so the
-   * answer cannot tell which addresses exist.
+   * RESET_TOKEN_DELIVERY=email: stores a new reset link for `email` and sends it there by mail;
+   * links sent earlier keep working until used or expired. An unknown address, one mail cannot be
+   * sent to, or one past its link-mail cap costs the same and sends nothing. Nothing is
+   * returned either way, so the answer cannot tell which addresses exist.
    */
   async requestPasswordReset(email: string): Promise<void> {
-    const resetToken = this.generateUuid();
-    const expiresAt = this.now() + this.options.resetTokenLifetimeSeconds;
-    if (await this.db.setResetToken(email, await sha256Hex(resetToken), expiresAt)) {
-      this.emit({ type: "password-reset-link", to: email, token: resetToken, expiresAt });
+    if (!isPlainAddress(email)) return;
+    const link = await this.newLink(this.options.resetTokenLifetimeSeconds);
+    if (await this.db.addResetLink(email, await addressDigest(email), link)) {
+      this.emit({ type: "password-reset-link", to: email, token: link.token, expiresAt: link.expiresAt });
     }
   }
 
@@ -422,6 +445,13 @@ export class Auth {
 
   private origin(client: ClientInfo): ChangeOrigin {
     return { at: this.now(), device: deviceLabel(client.userAgent), country: countryCode(client.country) };
+  }
+
+  /** A token for a mailed link (a UUID, as the seed's reset tokens), its digest and deadline. */
+  private async newLink(lifetimeSeconds: number) {
+    const token = generateToken();
+    const now = this.now();
+    return { token, tokenHash: await sha256Hex(token), now, expiresAt: now + lifetimeSeconds };
   }
 
   private async newSession(secret: string, now: number, client: ClientInfo) {

@@ -29,6 +29,26 @@ export function normaliseEmail(raw: string): string {
   return raw.trim().normalize("NFC").toLowerCase().normalize("NFC");
 }
 
+/**
+ * RFC 5322's addr-spec in its plain (dot-atom) form: a local part of letters, digits and
+ * `!#$%&'*+-/=?^_\`{|}~` (non-ASCII letters too, RFC 6532) in dot-separated runs, `@`, then
+ * dot-separated labels of letters, digits and hyphens. No display name, quotes, comments,
+ * domain literal, spaces or `<>()[],;:\\"`: an address outside it could carry a second recipient
+ * or a header into a mail's `To` (`victim<attacker@evil.example>`, `bcc:x@evil.example`).
+ */
+const ATEXT = "[\\p{L}\\p{N}\\p{M}!#$%&'*+\\-/=?^_`{|}~]+";
+const LABEL = "[\\p{L}\\p{N}\\p{M}-]+";
+const PLAIN_ADDRESS = new RegExp(`^${ATEXT}(?:\\.${ATEXT})*@${LABEL}(?:\\.${LABEL})*$`, "u");
+
+/**
+ * Whether a normalised address is a plain addr-spec (above): what registration and address
+ * changes take, and the only kind of address mail is ever sent to. Logging in keeps the older,
+ * looser rule (emailProblem), so accounts made before it are not locked out.
+ */
+export function isPlainAddress(email: string): boolean {
+  return emailProblem(email) === undefined && PLAIN_ADDRESS.test(email);
+}
+
 /** Why a normalised address is refused, or undefined when it is fine. */
 export function emailProblem(email: string): "empty" | "too long" | "invalid" | undefined {
   if (email === "") return "empty";

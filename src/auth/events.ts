@@ -22,6 +22,8 @@ export type AuthEvent =
   /** Notices to the account's address (for an address change, the old one). */
   | ({ type: "password-changed"; to: string; how: "changed" | "reset" } & ChangeOrigin)
   | ({ type: "email-changed"; to: string; newEmail: string } & ChangeOrigin)
+  /** To the current address: a move to `newEmail` was asked for; `token` cancels it. */
+  | ({ type: "email-change-requested"; to: string; newEmail: string; token: string } & ChangeOrigin)
   | ({ type: "account-deleted"; to: string } & ChangeOrigin);
 
 export type Notify = (event: AuthEvent) => void;

@@ -32,3 +32,8 @@ export function constantTimeEqual(a: string, b: string): boolean {
   if (left.byteLength !== right.byteLength) return false;
   return crypto.subtle.timingSafeEqual(left, right);
 }
+
+/** The digest an address is counted under (mail_counts): never the address in the clear. */
+export function addressDigest(email: string): Promise<string> {
+  return sha256Hex(`mail-count:${email}`);
+}

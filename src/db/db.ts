@@ -1,4 +1,22 @@
-import { and, asc, desc, eq, exists, getTableColumns, gt, is, isNull, lte, ne, notInArray, Placeholder, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  exists,
+  getTableColumns,
+  gt,
+  inArray,
+  is,
+  isNull,
+  lte,
+  ne,
+  notInArray,
+  or,
+  Placeholder,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import type { DrizzleD1Database } from "drizzle-orm/d1";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { InvalidRequestError, NoResultFound, UnknownColumnError, UserAlreadyExists } from "./errors";
@@ -12,7 +30,8 @@ import {
   rememberDeviceStatements,
   TRUSTED_DEVICE_SECONDS,
 } from "./logins";
-import { emailTokens, loginDevices, type Session, sessions, type User, users } from "./schema";
+import { countLinkMail, endLinks, insertLink, LINK_MAIL_WINDOW_SECONDS, type NewLink, PENDING_CHANGE, withinMailCap } from "./mail-links";
+import { emailTokens, loginDevices, mailCounts, type Session, sessions, type User, users } from "./schema";
 
 export type { DeviceLogin } from "./logins";
 export { MAX_LOGIN_CHECKS_PER_SECOND, MAX_LOGIN_DEVICES_PER_USER, TRUSTED_DEVICE_SECONDS } from "./logins";
@@ -107,15 +126,32 @@ export class DB {
     return withRetries(method, policy, attempt, this.retry);
   }
 
+  /** Inserts a user. The unique index on email, not a prior SELECT, rejects duplicates. */
+  async addUser(email: string, hashedPassword: string): Promise<User> {
+    return (await this.registerUser(email, hashedPassword)).user;
+  }
+
   /**
-   * Inserts a user. The unique index on email, not a prior SELECT, rejects duplicates. With
-   * `verify`, a verification token for the new address is stored in the same batch.
+   * addUser, and with `verify` (mail is on) a verification link for the new address in the same
+   * batch, counted against the address's link mails: `linked` says whether it was stored.
    */
-  async addUser(email: string, hashedPassword: string, verify?: { tokenHash: string; now: number; expiresAt: number }): Promise<User> {
+  async registerUser(
+    email: string,
+    hashedPassword: string,
+    verify?: NewLink & { addressHash: string },
+  ): Promise<{ user: User; linked: boolean }> {
     // Did a lost attempt land? The row has this very hash (bcrypt salts are random): it is ours.
     const landed = async () => {
       const user = await this.userByEmail(email);
-      return user?.hashedPassword === hashedPassword ? { result: user } : ("absent" as const);
+      if (user?.hashedPassword !== hashedPassword) return "absent" as const;
+      const link =
+        verify &&
+        (await this.db
+          .select({ one: sql`1` })
+          .from(emailTokens)
+          .where(eq(emailTokens.tokenHash, verify.tokenHash))
+          .limit(1));
+      return { result: { user, linked: Boolean(link?.length) } };
     };
     try {
       return await this.run("addUser", { landed }, () => this.insertUser(email, hashedPassword, verify));
@@ -125,26 +161,15 @@ export class DB {
     }
   }
 
-  private async insertUser(email: string, hashedPassword: string, verify?: { tokenHash: string; now: number; expiresAt: number }) {
+  private async insertUser(email: string, hashedPassword: string, verify?: NewLink & { addressHash: string }) {
     const insert = this.db.insert(users).values({ email, hashedPassword }).returning();
-    if (!verify) return (await insert)[0]!;
-    const [[user]] = await this.db.batch([
+    if (!verify) return { user: (await insert)[0]!, linked: false };
+    const [[user], , linked] = await this.db.batch([
       insert,
-      this.db.insert(emailTokens).select(
-        this.db
-          .select({
-            tokenHash: sql`${verify.tokenHash}`.as("token_hash"),
-            userId: users.id,
-            purpose: sql`'verify'`.as("purpose"),
-            email: users.email,
-            createdAt: sql`${verify.now}`.as("created_at"),
-            expiresAt: sql`${verify.expiresAt}`.as("expires_at"),
-          })
-          .from(users)
-          .where(eq(users.email, email)),
-      ),
+      countLinkMail(this.db, verify.addressHash, verify.now, eq(users.email, email)),
+      insertLink(this.db, "verify", verify, and(eq(users.email, email), withinMailCap(verify.addressHash))),
     ]);
-    return user!;
+    return { user: user!, linked: linked.length > 0 };
   }
 
   /** The user with this address, or null (for the checks after a lost answer). */
@@ -301,14 +326,20 @@ export class DB {
     return ended.length > 0;
   }
 
-  /** Ends every session of the user, or every one but `except`; returns how many ended. */
+  /**
+   * Ends every session of the user, or every one but `except`, and any pending address change
+   * (someone logged in elsewhere may have asked for it); returns how many sessions ended.
+   */
   async endSessions(userId: number, except?: string): Promise<number> {
     // "once": the answer says how many ended, which a repeat would not know.
-    const ended = await this.run("endSessions", "once", () =>
-      this.db
-        .delete(sessions)
-        .where(and(eq(sessions.userId, userId), except === undefined ? undefined : ne(sessions.id, except)))
-        .returning({ id: sessions.id }),
+    const [ended] = await this.run("endSessions", "once", () =>
+      this.db.batch([
+        this.db
+          .delete(sessions)
+          .where(and(eq(sessions.userId, userId), except === undefined ? undefined : ne(sessions.id, except)))
+          .returning({ id: sessions.id }),
+        endLinks(this.db, userId, PENDING_CHANGE),
+      ]),
     );
     return ended.length;
   }
@@ -358,8 +389,8 @@ export class DB {
   /**
    * Sets a new password hash while the stored one is still `verifiedHash`, and in the same batch
    * ends every other session, gives the current one a new secret, forgets every remembered
-   * client but this one (`keepDeviceHash`), spends any pending reset token and ends the login
-   * backoff. Returns false (nothing
+   * client but this one (`keepDeviceHash`), ends every reset link and pending address change and
+   * ends the login backoff. Returns false (nothing
    * changed) when the hash changed meanwhile (a reset won the race).
    */
   async changePassword(
@@ -376,7 +407,7 @@ export class DB {
     // A lost attempt landed if the stored hash is the new one (bcrypt salts are random).
     const landed = async () => ((await this.hashOf(userId)) === hashedPassword ? { result: true } : ("absent" as const));
     return this.run("changePassword", { landed, applied: Boolean }, async () => {
-      const [, , , , changed] = await this.db.batch([
+      const [, , , , , changed] = await this.db.batch([
         this.db
           .update(loginDevices)
           .set(NO_LOGIN_BACKOFF)
@@ -387,6 +418,8 @@ export class DB {
           .set({ secretHash: current.newSecretHash })
           .where(and(eq(sessions.id, current.sessionId), eq(sessions.userId, userId), stillSame)),
         this.db.delete(loginDevices).where(and(eq(loginDevices.userId, userId), ne(loginDevices.tokenHash, keepDeviceHash), stillSame)),
+        // Reset links and an address change asked for with the old password end with it.
+        endLinks(this.db, userId, ["reset", ...PENDING_CHANGE], stillSame),
         this.db
           .update(users)
           // A reset token asked for before the change must not undo it.
@@ -432,9 +465,26 @@ export class DB {
   }
 
   /**
-   * Spends a live reset token: sets the new hash, clears the token, ends every session, forgets
-   * every remembered client and ends any login backoff, in one atomic batch, so of two
-   * concurrent uses exactly one wins. Returns the user's id, or null when the token is unknown,
+   * RESET_TOKEN_DELIVERY=email: stores a reset link for the account with `email` (the address's
+   * digest is `addressHash`), counted against the address's link mails; earlier links stay live.
+   * Returns false, at the same cost, when there is no such account or the cap is reached.
+   */
+  async addResetLink(email: string, addressHash: string, link: NewLink): Promise<boolean> {
+    // "once": a repeat would count one mail twice (and could store a second link).
+    const [, added] = await this.run("addResetLink", "once", () =>
+      this.db.batch([
+        countLinkMail(this.db, addressHash, link.now, eq(users.email, email)),
+        insertLink(this.db, "reset", link, and(eq(users.email, email), withinMailCap(addressHash))),
+      ]),
+    );
+    return added.length > 0;
+  }
+
+  /**
+   * Spends a live reset token, the seed's (users.reset_token) or a mailed link's: sets the new
+   * hash, ends every session, every remembered client, every other link of the account (other
+   * reset links, a pending address change) and any login backoff, in one atomic batch, so of two
+   * concurrent uses exactly one wins. Returns the user, or null when the token is unknown,
    * expired or not `email`'s.
    */
   async spendResetToken(
@@ -443,32 +493,51 @@ export class DB {
     hashedPassword: string,
     email?: string,
   ): Promise<{ id: number; email: string } | null> {
-    const live = and(
-      eq(users.resetToken, resetToken),
-      gt(users.resetTokenExpiresAt, now),
-      email === undefined ? undefined : eq(users.email, email),
-    );
+    const ofEmail = email === undefined ? undefined : eq(users.email, email);
+    const seeds = and(eq(users.resetToken, resetToken), gt(users.resetTokenExpiresAt, now), ofEmail);
+    const mailed = sql`${users.id} = (SELECT ${emailTokens.userId} FROM ${emailTokens} WHERE ${and(
+      eq(emailTokens.tokenHash, resetToken),
+      eq(emailTokens.purpose, "reset"),
+      gt(emailTokens.expiresAt, now),
+    )})`;
+    const live = or(seeds, and(mailed, ofEmail));
     const owner = sql`(SELECT ${users.id} FROM ${users} WHERE ${live})`;
     // Did a lost attempt land? With the address: its hash is the new one. Without: while the token
     // is still stored it did not; once it is gone, who spent it cannot be told (503).
     const landed = async () => {
       if (email === undefined) {
-        const [pending] = await this.db.select({ id: users.id }).from(users).where(eq(users.resetToken, resetToken)).limit(1);
+        const [pending] = await this.db
+          .select({ id: users.id })
+          .from(users)
+          .where(or(eq(users.resetToken, resetToken), mailed))
+          .limit(1);
         return pending ? ("absent" as const) : ("unknown" as const);
       }
       const user = await this.userByEmail(email);
       return user?.hashedPassword === hashedPassword ? { result: { id: user.id, email: user.email } } : ("absent" as const);
     };
     return this.run("spendResetToken", { landed, applied: Boolean }, async () => {
-      const [, , [row]] = await this.db.batch([
+      // Each statement finds the owner by the token, which stays stored until the last one.
+      const [, , , [row]] = await this.db.batch([
         this.db.delete(sessions).where(eq(sessions.userId, owner)),
-        // A reset means the password may have been known to someone else: no client stays trusted.
+        // A reset means the password may have been known to someone else: no client stays trusted,
+        // and no address change asked for with it goes through.
         this.db.delete(loginDevices).where(eq(loginDevices.userId, owner)),
+        endLinks(this.db, owner, ["reset", ...PENDING_CHANGE], ne(emailTokens.tokenHash, resetToken)),
         this.db
           .update(users)
           .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...NO_LOGIN_BACKOFF })
           .where(live)
           .returning({ id: users.id, email: users.email }),
+        // Only once the password is the new one: a token presented with another address stays.
+        this.db
+          .delete(emailTokens)
+          .where(
+            and(
+              eq(emailTokens.tokenHash, resetToken),
+              sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${emailTokens.userId} AND ${users.hashedPassword} = ${hashedPassword})`,
+            ),
+          ),
       ]);
       return row ?? null;
     });
@@ -477,41 +546,27 @@ export class DB {
   // --- Email tokens -------------------------------------------------------------------------
 
   /**
-   * Stores a `verify` token for the account with `email` while it is not verified yet (the
-   * previous one stops working). Returns false, at the same cost, when there is no such account.
+   * Stores a `verify` link for the account with `email` while it is not verified yet, counted
+   * against the address's link mails; earlier links stay live. Returns false, at the same cost,
+   * when there is no such account or the cap is reached.
    */
-  async addVerifyToken(email: string, tokenHash: string, now: number, expiresAt: number): Promise<boolean> {
-    const owner = sql`(SELECT ${users.id} FROM ${users} WHERE ${users.email} = ${email} AND ${users.emailVerifiedAt} IS NULL)`;
-    // Run twice, it replaces the token with the same one: a repeat is harmless.
-    const [, added] = await this.run("addVerifyToken", "read", () =>
+  async addVerifyToken(email: string, addressHash: string, link: NewLink): Promise<boolean> {
+    const unverified = and(eq(users.email, email), isNull(users.emailVerifiedAt));
+    // "once": a repeat would count one mail twice (and could store a second link).
+    const [, added] = await this.run("addVerifyToken", "once", () =>
       this.db.batch([
-        this.db.delete(emailTokens).where(and(eq(emailTokens.userId, owner), eq(emailTokens.purpose, "verify"))),
-        this.db
-          .insert(emailTokens)
-          .select(
-            this.db
-              .select({
-                tokenHash: sql`${tokenHash}`.as("token_hash"),
-                userId: users.id,
-                purpose: sql`'verify'`.as("purpose"),
-                email: users.email,
-                createdAt: sql`${now}`.as("created_at"),
-                expiresAt: sql`${expiresAt}`.as("expires_at"),
-              })
-              .from(users)
-              .where(and(eq(users.email, email), isNull(users.emailVerifiedAt))),
-          )
-          .returning({ userId: emailTokens.userId }),
+        countLinkMail(this.db, addressHash, link.now, unverified),
+        insertLink(this.db, "verify", link, and(unverified, withinMailCap(addressHash))),
       ]),
     );
     return added.length > 0;
   }
 
   /**
-   * Spends a live `verify` token: the address it was sent to is verified. Returns that address.
-   * Two round trips: the token is read first so that, if the answer to the spending is lost, the
-   * user's row tells whether it landed (links are followed rarely; a wrong "invalid link" after
-   * an outage would send people in circles).
+   * Spends a live `verify` token: the address it was sent to is verified, and every verify link
+   * of the account ends. Returns that address. Two round trips: the token is read first so that,
+   * if the answer to the spending is lost, the user's row tells whether it landed (links are
+   * followed rarely; a wrong "invalid link" after an outage would send people in circles).
    */
   async spendVerifyToken(tokenHash: string, now: number): Promise<string | null> {
     const live = and(eq(emailTokens.tokenHash, tokenHash), eq(emailTokens.purpose, "verify"), gt(emailTokens.expiresAt, now));
@@ -549,37 +604,67 @@ export class DB {
             ),
           )
           .returning({ email: users.email }),
-        this.db.delete(emailTokens).where(eq(emailTokens.tokenHash, tokenHash)),
+        endLinks(
+          this.db,
+          found.userId,
+          ["verify"],
+          sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${found.userId} AND ${users.emailVerifiedAt} IS NOT NULL)`,
+        ),
       ]);
       return verified?.email ?? null;
     });
   }
 
   /**
-   * Stores a `change` token for the user's move to `newEmail` (the previous one stops working),
-   * and clears the login backoff the password check claimed.
+   * Stores a pending move of the user to `newEmail`: a `change` link (for the new address, whose
+   * digest is `addressHash`) and a `cancel` link (for the current one), replacing any earlier
+   * pending change, while the new address is within its link-mail cap; and clears the login
+   * backoff the password check claimed. Returns false when the cap stopped it (nothing stored).
    */
   async addChangeToken(
     userId: number,
     newEmail: string,
-    tokenHash: string,
-    now: number,
-    expiresAt: number,
+    addressHash: string,
+    change: NewLink,
+    cancelHash: string,
     trustedDeviceHash?: string,
-  ): Promise<void> {
-    // Run twice, it replaces the token with the same one: a repeat is harmless.
-    await this.run("addChangeToken", "read", () =>
+  ): Promise<boolean> {
+    const withinCap = withinMailCap(addressHash);
+    const user = and(eq(users.id, userId), withinCap);
+    // "once": a repeat would count one mail twice.
+    const [, , added] = await this.run("addChangeToken", "once", () =>
       this.db.batch([
-        this.db.delete(emailTokens).where(and(eq(emailTokens.userId, userId), eq(emailTokens.purpose, "change"))),
-        this.db.insert(emailTokens).values({ tokenHash, userId, purpose: "change", email: newEmail, createdAt: now, expiresAt }),
+        countLinkMail(this.db, addressHash, change.now, eq(users.id, userId)),
+        endLinks(this.db, userId, PENDING_CHANGE, withinCap),
+        insertLink(this.db, "change", change, user, sql`${newEmail}`),
+        insertLink(this.db, "cancel", { ...change, tokenHash: cancelHash }, user),
         clearBackoffStatement(this.db, userId, trustedDeviceHash),
       ]),
     );
+    return added.length > 0;
   }
 
   /**
-   * Spends a live `change` token: the user's address becomes the one it was sent to, verified.
-   * The unique index refuses it (UserAlreadyExists) when someone registered that address
+   * Follows a `cancel` link: every pending address change of its user ends. Returns the address
+   * the change was for, or null for an unknown, used or expired link.
+   */
+  async cancelEmailChange(cancelHash: string, now: number): Promise<string | null> {
+    const owner = sql`(SELECT ${emailTokens.userId} FROM ${emailTokens} WHERE ${and(
+      eq(emailTokens.tokenHash, cancelHash),
+      eq(emailTokens.purpose, "cancel"),
+      gt(emailTokens.expiresAt, now),
+    )})`;
+    // "once": a repeat would find the link gone and answer "invalid link".
+    const ended = await this.run("cancelEmailChange", "once", () =>
+      endLinks(this.db, owner, PENDING_CHANGE).returning({ purpose: emailTokens.purpose, email: emailTokens.email }),
+    );
+    return ended.find((link) => link.purpose === "change")?.email ?? (ended.length > 0 ? "" : null);
+  }
+
+  /**
+   * Spends a live `change` token: the user's address becomes the one it was sent to, verified,
+   * and every link sent for the old address (reset and verification links, pending changes)
+   * ends. The unique index refuses it (UserAlreadyExists) when someone registered that address
    * meanwhile. Returns the old and the new address, or null for an unknown or expired token.
    */
   async spendChangeToken(tokenHash: string, now: number): Promise<{ oldEmail: string; newEmail: string } | null> {
@@ -598,15 +683,28 @@ export class DB {
       const [row] = await this.db.select({ email: users.email }).from(users).where(eq(users.id, found.userId)).limit(1);
       return row?.email === found.newEmail ? { result: moved } : ("absent" as const);
     };
+    const movedNow = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${found.userId} AND ${users.email} = ${found.newEmail})`;
     try {
       return await this.run("spendChangeToken", { landed, applied: Boolean }, async () => {
         const [[changed]] = await this.db.batch([
           this.db
             .update(users)
-            .set({ email: found.newEmail, emailVerifiedAt: now })
-            .where(and(eq(users.id, found.userId), eq(users.email, found.oldEmail)))
+            // A reset asked for at the old address must not work once it is no longer the account's.
+            .set({ email: found.newEmail, emailVerifiedAt: now, resetToken: null, resetTokenExpiresAt: null })
+            .where(
+              and(
+                eq(users.id, found.userId),
+                eq(users.email, found.oldEmail),
+                exists(
+                  this.db
+                    .select({ one: sql`1` })
+                    .from(emailTokens)
+                    .where(eq(emailTokens.tokenHash, tokenHash)),
+                ),
+              ),
+            )
             .returning({ id: users.id }),
-          this.db.delete(emailTokens).where(eq(emailTokens.tokenHash, tokenHash)),
+          endLinks(this.db, found.userId, ["reset", "verify", ...PENDING_CHANGE], movedNow),
         ]);
         return changed ? moved : null;
       });
@@ -663,6 +761,14 @@ export class DB {
               .limit(limit)})`,
           )
           .returning({ tokenHash: emailTokens.tokenHash }),
+        // Counts of hours that have ended (a new mail starts a new hour anyway).
+        this.db.delete(mailCounts).where(
+          sql`${mailCounts.addressHash} IN (${this.db
+            .select({ addressHash: mailCounts.addressHash })
+            .from(mailCounts)
+            .where(lte(mailCounts.windowStart, now - LINK_MAIL_WINDOW_SECONDS))
+            .limit(limit)})`,
+        ),
       ]),
     );
     return {

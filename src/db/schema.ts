@@ -107,9 +107,12 @@ export const sessions = sqliteTable(
 export type Session = typeof sessions.$inferSelect;
 
 /**
- * Single-use tokens sent by mail to prove an address: `verify` (the account's address) and
- * `change` (a new address, in `email`, before it replaces the old one). Only the SHA-256 of the
- * token is kept; a token works once, before `expires_at`, for the address it was sent to.
+ * Single-use tokens sent by mail: `verify` (proves the account's address), `change` (a new
+ * address, in `email`, before it replaces the old one), `cancel` (sent to the current address,
+ * ends a pending change) and `reset` (a reset link, RESET_TOKEN_DELIVERY=email; the seed's
+ * `response` mode keeps its one token in users.reset_token). Only the SHA-256 of the token is
+ * kept; a token works once, before `expires_at`. An account may have several live links of a
+ * kind: asking again never ends the one already in a mailbox, and using one ends them all.
  */
 export const emailTokens = sqliteTable(
   "email_tokens",
@@ -118,7 +121,7 @@ export const emailTokens = sqliteTable(
     userId: integer("user_id", { mode: "number" })
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    purpose: text("purpose", { enum: ["verify", "change"] }).notNull(),
+    purpose: text("purpose", { enum: ["verify", "change", "cancel", "reset"] }).notNull(),
     email: text("email").notNull(),
     createdAt: integer("created_at", { mode: "number" }).notNull(),
     expiresAt: integer("expires_at", { mode: "number" }).notNull(),
@@ -127,3 +130,20 @@ export const emailTokens = sqliteTable(
 );
 
 export type EmailToken = typeof emailTokens.$inferSelect;
+
+/**
+ * Link mails (reset, verification, a new address's confirmation) sent to one address in the
+ * current hour, so nobody can flood a mailbox through the service (Workers' rate-limit binding
+ * only counts per 10 or 60 s). Keyed by the SHA-256 of the normalised address, so addresses that
+ * never had an account are not kept in the clear. Notices are not counted: they are never capped.
+ */
+export const mailCounts = sqliteTable(
+  "mail_counts",
+  {
+    addressHash: text("address_hash").primaryKey(),
+    windowStart: integer("window_start", { mode: "number" }).notNull(),
+    count: integer("count", { mode: "number" }).notNull(),
+  },
+  // The daily clean-up finds windows that have ended.
+  (table) => [index("mail_counts_window_start_idx").on(table.windowStart)],
+);

@@ -14,7 +14,7 @@ export const MAX_BODY_BYTES = 16 * 1024;
 
 /** Response headers, described by zod schemas (header names to their schema). */
 type Headers = Record<string, z.ZodType>;
-type ResponseConfig = { description: string; content?: Record<string, { schema: z.ZodType }>; headers?: z.ZodObject };
+type ResponseConfig = { description: string; content?: Record<string, { schema: z.ZodType; example?: unknown }>; headers?: z.ZodObject };
 
 const headerObject = (headers: Headers) => z.object(headers);
 
@@ -22,8 +22,12 @@ const RETRY_AFTER: Headers = {
   "Retry-After": z.string().openapi({ description: "Seconds to wait before trying again.", example: "60" }),
 };
 
-export function jsonContent<T extends z.ZodType>(schema: T, description: string, headers?: Headers) {
-  return { description, content: { "application/json": { schema } }, ...(headers ? { headers: headerObject(headers) } : {}) };
+export function jsonContent<T extends z.ZodType>(schema: T, description: string, headers?: Headers, example?: unknown) {
+  return {
+    description,
+    content: { "application/json": { schema, ...(example === undefined ? {} : { example }) } },
+    ...(headers ? { headers: headerObject(headers) } : {}),
+  };
 }
 
 export function htmlContent(description: string, headers?: Headers) {
@@ -72,19 +76,30 @@ export function formOrJson<T extends z.ZodType>(schema: T, description = "The sa
 /** Failures answered before or around any route's own code, and the domain errors it may throw. */
 export type Failure = DomainErrorClass | "invalid" | "tooLarge" | "crossSite" | "rateLimited";
 
-const common: Record<Exclude<Failure, DomainErrorClass>, { status: number; meaning: string; retry?: boolean }> = {
+const common: Record<Exclude<Failure, DomainErrorClass>, { status: number; meaning: string; message: string; retry?: boolean }> = {
   invalid: {
     status: 400,
+    message: "email is required",
     meaning:
       "A field is missing, empty, given twice, not a string, not valid Unicode or not valid (the message names it, e.g. `email is required`); or the body is not valid JSON, multipart or UTF-8, or is neither a form nor JSON.",
   },
-  tooLarge: { status: 413, meaning: `The body is larger than ${MAX_BODY_BYTES} bytes (\`body larger than ${MAX_BODY_BYTES} bytes\`).` },
+  tooLarge: {
+    status: 413,
+    message: `body larger than ${MAX_BODY_BYTES} bytes`,
+    meaning: `The body is larger than ${MAX_BODY_BYTES} bytes (\`body larger than ${MAX_BODY_BYTES} bytes\`).`,
+  },
   crossSite: {
     status: 403,
+    message: "cross-site request refused",
     meaning:
       "A browser sent it from another site: a foreign `Origin` (not in `ALLOWED_ORIGINS`) or `Sec-Fetch-Site: cross-site` (`cross-site request refused`).",
   },
-  rateLimited: { status: 429, meaning: `${httpErrorOf(RateLimited)!.meaning} (\`${httpErrorOf(RateLimited)!.message}\`)`, retry: true },
+  rateLimited: {
+    status: 429,
+    message: httpErrorOf(RateLimited)!.message,
+    meaning: `${httpErrorOf(RateLimited)!.meaning} (\`${httpErrorOf(RateLimited)!.message}\`)`,
+    retry: true,
+  },
 };
 
 /**
@@ -93,30 +108,33 @@ const common: Record<Exclude<Failure, DomainErrorClass>, { status: number; meani
  * for a moment). Pages answer in HTML.
  */
 export function failures(kinds: Failure[], options: { html?: boolean } = {}): Record<number, ResponseConfig> {
-  const byStatus = new Map<number, { meanings: string[]; retry: boolean }>();
-  const add = (status: number, meaning: string, retry = false) => {
-    const entry = byStatus.get(status) ?? { meanings: [], retry: false };
+  // Each status's example is its own first message (the reference shows it), not the schema's.
+  const byStatus = new Map<number, { meanings: string[]; retry: boolean; example: string }>();
+  const add = (status: number, meaning: string, message: string, retry = false) => {
+    const entry = byStatus.get(status) ?? { meanings: [], retry: false, example: message };
     entry.meanings.push(meaning);
     entry.retry ||= retry;
     byStatus.set(status, entry);
   };
   for (const kind of kinds) {
     if (typeof kind === "string") {
-      const { status, meaning, retry } = common[kind];
-      add(status, meaning, retry);
+      const { status, meaning, message, retry } = common[kind];
+      add(status, meaning, message, retry);
     } else {
       const known = httpErrorOf(kind)!;
-      add(known.status, `${known.meaning} (\`${known.message}\`)`, known.status === 429);
+      add(known.status, `${known.meaning} (\`${known.message}\`)`, known.message, known.status === 429);
     }
   }
-  add(503, "The service cannot answer right now; try again later (`service unavailable`).");
   const unavailable = httpErrorOf(TemporarilyUnavailable)!;
-  add(503, `${unavailable.meaning} (\`${unavailable.message}\`)`, true);
+  add(503, `${unavailable.meaning} (\`${unavailable.message}\`)`, unavailable.message, true);
+  add(503, "The service cannot answer right now; try again later (`service unavailable`).", "service unavailable");
   const responses: Record<number, ResponseConfig> = {};
-  for (const [status, { meanings, retry }] of byStatus) {
+  for (const [status, { meanings, retry, example }] of byStatus) {
     const description = meanings.join(" Or: ");
     const headers = retry ? RETRY_AFTER : undefined;
-    responses[status] = options.html ? htmlContent(description, headers) : jsonContent(ErrorSchema, description, headers);
+    responses[status] = options.html
+      ? htmlContent(description, headers)
+      : jsonContent(ErrorSchema, description, headers, { message: example });
   }
   return responses;
 }

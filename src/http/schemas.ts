@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { emailProblem, isWellFormed, MAX_EMAIL_LENGTH, normaliseEmail } from "../auth/email";
+import { emailProblem, isPlainAddress, isWellFormed, MAX_EMAIL_LENGTH, normaliseEmail } from "../auth/email";
 import { FieldError } from "./errors";
 
 /**
@@ -27,19 +27,29 @@ function text(name: string) {
     .refine(isWellFormed, { error: `${name} is not valid Unicode text`, params: { problem: "not text" } });
 }
 
-/** Stored and compared in one normal form (src/auth/email.ts): trimmed, NFC, lower-cased. */
-export function email(name = "email") {
+/** What a plain address may not hold, as the 400 and the reference say it. */
+const PLAIN_RULE = 'no display name, quotes, comments, spaces or any of <>()[],;:\\"';
+
+/**
+ * Stored and compared in one normal form (src/auth/email.ts): trimmed, NFC, lower-cased. An
+ * address being given to an account (`plain`: registration, a new address) must also be a plain
+ * addr-spec, the only kind mail is sent to; one presented to log in or to ask for a link keeps
+ * the older rule, so accounts made before it still work.
+ */
+export function email(name = "email", { plain = false } = {}) {
   return text(name)
     .transform((value, ctx) => {
       const address = normaliseEmail(value);
-      const problem = emailProblem(address);
+      const problem = emailProblem(address) ?? (plain && !isPlainAddress(address) ? "not plain" : undefined);
       if (problem === undefined) return address;
       const [message, params] =
         problem === "empty"
           ? [`${name} is required`, { problem: "required" }]
           : problem === "too long"
             ? [`${name} is longer than ${MAX_EMAIL_LENGTH} characters`, { problem: "too long", limit: MAX_EMAIL_LENGTH }]
-            : [`${name} is not a valid email address`, { problem: "invalid email" }];
+            : problem === "not plain"
+              ? [`${name} must be a plain address such as name@example.com: ${PLAIN_RULE}`, { problem: "invalid email" }]
+              : [`${name} is not a valid email address`, { problem: "invalid email" }];
       ctx.issues.push({ code: "custom", message, params, input: value });
       return z.NEVER;
     })
@@ -47,7 +57,9 @@ export function email(name = "email") {
       type: "string",
       format: "email",
       maxLength: MAX_EMAIL_LENGTH,
-      description: "Trimmed, normalised to Unicode NFC and lower-cased; invisible characters are refused.",
+      description: plain
+        ? `Trimmed, normalised to Unicode NFC and lower-cased; invisible characters are refused; a plain address: ${PLAIN_RULE}.`
+        : "Trimmed, normalised to Unicode NFC and lower-cased; invisible characters are refused.",
       example: "bob@example.com",
     });
 }

@@ -30,7 +30,7 @@ function words(event: AuthEvent, config: MailConfig): Paragraphs {
       return {
         subject: `Reset your ${app} password`,
         body: [
-          `Someone asked to reset the password of the ${app} account for this address. To choose a new password, open this link within ${minutes(event.expiresAt)} minutes; it works once:`,
+          `Someone asked to reset the password of your ${app} account. To choose a new password, open this link within ${minutes(event.expiresAt)} minutes; it works once:`,
           { link: url("/account/reset", event.token), label: "Choose a new password" },
           "If you did not ask for this, ignore this mail: your password stays as it is.",
         ],
@@ -48,7 +48,7 @@ function words(event: AuthEvent, config: MailConfig): Paragraphs {
       return {
         subject: `Confirm your new address for ${app}`,
         body: [
-          `Someone asked to use this address for a ${app} account. To confirm, open this link within 24 hours:`,
+          `Someone asked to use this address for an account at ${app}. To confirm, open this link within 24 hours:`,
           { link: url("/account/email/confirm", event.token), label: "Use this address" },
           "If this was not you, ignore this mail: nothing changes.",
         ],
@@ -68,6 +68,15 @@ function words(event: AuthEvent, config: MailConfig): Paragraphs {
         body: [
           `Your ${app} account now uses the address ${event.newEmail} instead of this one; the change was confirmed ${when(event)}.`,
           `If this was not you, someone has your password and your account: contact the people who run ${app} right away.`,
+        ],
+      };
+    case "email-change-requested":
+      return {
+        subject: `Someone asked to change the address of your ${app} account`,
+        body: [
+          `Someone asked ${when(event)} to move your ${app} account from this address to ${event.newEmail}. Nothing changes unless the link sent there is opened.`,
+          "If this was you, there is nothing to do. If it was not, someone knows your password: cancel the change, then choose a new password.",
+          { link: url("/account/email/cancel", event.token), label: "Cancel the change" },
         ],
       };
     case "account-deleted":

@@ -1,3 +1,4 @@
+import { isPlainAddress } from "../auth/email";
 import type { AuthEvent, Notify } from "../auth/events";
 import type { MailConfig } from "../config";
 import { logLine, summarizeError } from "../log";
@@ -18,6 +19,12 @@ export function outbox(
 ): Notify {
   return (event: AuthEvent) => {
     if (!transport) return;
+    // Only a plain addr-spec ever reaches a mail's `To` (an older account's address may be
+    // looser: it is asked to change it); what was not sent is said, without the address.
+    if (!isPlainAddress(event.to)) {
+      logLine("warn", { requestId, mail: event.type, sent: false, reason: "not a plain address" });
+      return;
+    }
     waitUntil(
       (async () => {
         try {

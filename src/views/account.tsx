@@ -75,11 +75,22 @@ export function LoginPage(props: FormState & { unverified?: boolean }) {
   );
 }
 
-export function ProfilePage(props: { email: string; verified: boolean; sendsMail: boolean; notice?: string }) {
+export function ProfilePage(props: { email: string; verified: boolean; sendsMail: boolean; plainAddress: boolean; notice?: string }) {
   return (
     <Layout title="Your account">
       <h1>Your account</h1>
       <Alerts notice={props.notice} />
+      {!props.plainAddress && (
+        <p class="alert error" role="alert">
+          Your address cannot receive mail safely: it holds a name, quotes or characters such as &lt; &gt; , ; : that an address for mail
+          may not. No mail is sent to it (no reset links, no notices).{" "}
+          {props.sendsMail ? (
+            <a href="/account/email">Change it to a plain address</a>
+          ) : (
+            "Ask the people who run this service to change it."
+          )}
+        </p>
+      )}
       <p>
         You are logged in as <strong id="profile-email">{props.email}</strong>
         {props.sendsMail && (props.verified ? " (verified)." : " (not verified yet).")}
@@ -133,11 +144,11 @@ export function SessionsPage(props: { sessions: SessionInfo[]; notice?: string }
         </tr>
         {props.sessions.map((s) => (
           <tr data-session={s.id}>
-            <td>{s.device ?? "Unknown device"}</td>
-            <td>{s.country ?? "Unknown"}</td>
-            <td>{when(s.createdAt)}</td>
-            <td>{when(s.lastUsedAt)}</td>
-            <td>
+            <td class="device">{s.device ?? "Unknown device"}</td>
+            <td data-label="Country">{s.country ?? "Unknown"}</td>
+            <td data-label="Logged in">{when(s.createdAt)}</td>
+            <td data-label="Last used">{when(s.lastUsedAt)}</td>
+            <td class="this">
               {s.current ? (
                 <strong>This device</strong>
               ) : (
@@ -349,14 +360,31 @@ export function HomePage() {
 }
 
 /** After asking for mail: the same words whether or not the address has an account. */
-export function CheckMailPage(props: { title: string; message: string }) {
+export function CheckMailPage(props: { title: string; message: string; back?: { href: string; label: string } }) {
+  const back = props.back ?? { href: "/account/login", label: "Back to log in" };
   return (
     <Layout title={props.title}>
       <h1>{props.title}</h1>
       <Alerts notice={props.message} />
       <p class="muted">Nothing there after a few minutes? Check the spam folder, or ask again.</p>
       <p class="links">
-        <a href="/account/login">Back to log in</a>
+        <a href={back.href}>{back.label}</a>
+      </p>
+    </Layout>
+  );
+}
+
+/** A mailed link that no longer works (used, expired, or replaced by a change): no form to fill in, the way to a new one. */
+export function LinkUsedPage(props: { message: string; again: { href: string; label: string } }) {
+  return (
+    <Layout title="This link no longer works">
+      <h1>This link no longer works</h1>
+      <p class="alert error" role="alert">
+        {props.message}
+      </p>
+      <p class="links">
+        <a href={props.again.href}>{props.again.label}</a>
+        <a href="/account/login">Log in</a>
       </p>
     </Layout>
   );

@@ -29,7 +29,16 @@ th,td{border-bottom:1px solid #e3e7ee;padding:.4rem .5rem;text-align:left;vertic
 form.inline button{margin:0;padding:.3rem .7rem;width:auto;font-size:.9rem}
 button.danger{background:#b42318}
 button.danger:hover{background:#8f1c13}
-table{display:block;overflow-x:auto}
+form.inline button,td.this{white-space:nowrap}
+@media (max-width:600px){
+main{margin:0;border-radius:0;padding:1.25rem}
+#sessions,#sessions tbody,#sessions tr,#sessions td{display:block;width:100%}
+#sessions tr:first-child{display:none}
+#sessions tr{padding:.6rem 0;border-bottom:1px solid #e3e7ee}
+#sessions td{border:0;padding:.1rem 0}
+#sessions td[data-label]::before{content:attr(data-label) ": ";color:#5b6475}
+#sessions td.device{font-weight:600}
+}
 `;
 
 export function Layout(props: { title: string; wide?: boolean; children: Child }) {
@@ -38,7 +47,7 @@ export function Layout(props: { title: string; wide?: boolean; children: Child }
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${props.title} · edge-auth`}</title>
+        <title>{props.title === "edge-auth" ? props.title : `${props.title} · edge-auth`}</title>
         <style>{css}</style>
       </head>
       <body>

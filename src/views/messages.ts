@@ -44,7 +44,7 @@ function fieldMessage(error: FieldError): string {
     case "required":
       return error.field === "reset_token" ? "Enter the reset token." : `Enter your ${name}.`;
     case "invalid email":
-      return "Enter a valid email address, like name@example.com, without spaces or hidden characters.";
+      return "Enter a valid email address, like name@example.com: no spaces, hidden characters, quotes or names, and none of < > ( ) [ ] , ; : \\.";
     case "too short":
       return `Your ${name} must be at least ${error.limit} characters long.`;
     case "too long":

@@ -19,14 +19,35 @@ function appRoutes(): string[] {
   const seen = new Set<string>();
   for (const route of app.routes) {
     if (route.method === "ALL") continue;
-    // The reference page's static files: served before the Worker on Cloudflare, not an operation.
-    if (route.path === "/docs/:file") continue;
+    // The reference page's static files and the icon: served before the Worker on Cloudflare,
+    // and /docs/ (a redirect to /docs): not operations.
+    if (["/docs/:file", "/docs/", "/favicon.ico"].includes(route.path)) continue;
     seen.add(`${route.method.toLowerCase()} ${route.path.replace(/:(\w+)/g, "{$1}")}`);
   }
   return [...seen].sort();
 }
 
 describe("GET /openapi.json", () => {
+  it("shows each error status with an example of its own (not `email is required` for a 403, 413, 429 or 503)", async () => {
+    const document = await openapi();
+    const examples = new Map<string, Set<string>>();
+    for (const operations of Object.values(document.paths as Doc)) {
+      for (const operation of Object.values(operations as Doc)) {
+        for (const [status, response] of Object.entries((operation as Doc).responses as Doc)) {
+          const example = (response as Doc).content?.["application/json"]?.example;
+          if (Number(status) < 400 || !example) continue;
+          examples.set(status, (examples.get(status) ?? new Set()).add(example.message));
+        }
+      }
+    }
+    expect([...examples.get("413")!]).toEqual(["body larger than 16384 bytes"]);
+    expect([...examples.get("503")!]).toEqual(["temporarily unavailable, try again"]);
+    for (const status of ["401", "403", "404", "413", "429", "503"]) expect(examples.get(status)).not.toContain("email is required");
+    expect(examples.get("400")).toContain("email is required");
+    expect(examples.get("429")).toContain("too many requests: try again later");
+    expect(examples.get("403")).toContain("not logged in");
+  });
+
   it("serves the document built from the routes as they are now (public/openapi.json), with this deployment's values", async () => {
     // The Worker bundle has no generator: the file is built by npm test, start and every build
     // (scripts/prepare-build.mjs). Here the real generator runs on the same declarations.

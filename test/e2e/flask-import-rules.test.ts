@@ -16,3 +16,16 @@ it("applies the service's own email rule: NFC before lower-casing, invisible cha
   expect(plan.duplicates).toEqual([{ id: 2, email: "jos\u00e9@example.com", keptId: 1 }]);
   expect(plan.invalid.map((r: { id: number }) => r.id)).toEqual([3, 4, 5]);
 });
+
+it("the Flask import reports the rows whose address is outside the rule, with the reason", () => {
+  const plan = planImport([
+    { id: 1, email: "fine@example.com", hashed_password: hash },
+    { id: 2, email: "victim<attacker@evil.example>", hashed_password: hash },
+    { id: 3, email: "bcc:x@evil.example", hashed_password: hash },
+  ]);
+  expect(plan.users.map((u: { id: number }) => u.id)).toEqual([1]);
+  expect(plan.invalid).toEqual([
+    { id: 2, email: "victim<attacker@evil.example>", reason: "not a plain address (mail could not be sent to it safely)" },
+    { id: 3, email: "bcc:x@evil.example", reason: "not a plain address (mail could not be sent to it safely)" },
+  ]);
+});

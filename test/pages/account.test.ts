@@ -295,3 +295,74 @@ describe("account pages: sessions, password, delete", () => {
     expect((await register(email, "pw")).status).toBe(200);
   });
 });
+
+describe("outside review 3: pages a newcomer tripped on", () => {
+  it("a used reset link shows how to get a new one, not an email/token form the reader does not have", async () => {
+    const { MAIL_VARS, capturingEmail, tokenOf } = await import("../mail");
+    const mail = capturingEmail();
+    const options = { vars: { ...MAIL_VARS, RESET_TOKEN_DELIVERY: "email" }, bindings: { EMAIL: mail.binding } };
+    const email = uniqueEmail();
+    await register(email, "old");
+    await call("POST", "/account/forgot", { ...options, form: { email }, headers: SAME_ORIGIN });
+    const token = tokenOf(mail.sent[0], "/account/reset");
+    const fromLink = { origin: "null", "sec-fetch-site": "same-origin" };
+    const form = { reset_token: token, new_password: "new-pw" };
+    expect((await call("POST", "/account/reset", { ...options, form, headers: fromLink })).status).toBe(200);
+    const again = await call("POST", "/account/reset", { ...options, form, headers: fromLink });
+    expect(again.status).toBe(403);
+    const page = await html(again);
+    expect(page).toContain("This link no longer works");
+    expect(page).toContain('href="/account/forgot"');
+    expect(page).not.toContain('name="email"');
+    expect(page).not.toContain('name="reset_token"');
+  });
+
+  it("with REQUIRE_EMAIL_VERIFICATION, registering says to check the mail, not to log in", async () => {
+    const { MAIL_VARS } = await import("../mail");
+    const vars = { ...MAIL_VARS, REQUIRE_EMAIL_VERIFICATION: "true" };
+    const page = await html(await call("GET", "/account/login?registered=1", { vars }));
+    expect(page).toContain("open it to confirm the address, then log in");
+    expect(page).not.toContain("you can log in now");
+    expect(await html(await call("GET", "/account/login?registered=1"))).toContain("you can log in now");
+  });
+
+  it("after asking for an address change, the page leads back to the profile", async () => {
+    const { MAIL_VARS, capturingEmail } = await import("../mail");
+    const mail = capturingEmail();
+    const { cookie } = await loggedIn(uniqueEmail(), "pw");
+    const page = await html(
+      await call("POST", "/account/email", {
+        cookie,
+        form: { password: "pw", new_email: uniqueEmail("new") },
+        headers: SAME_ORIGIN,
+        vars: MAIL_VARS,
+        bindings: { EMAIL: mail.binding },
+      }),
+    );
+    expect(page).toContain('<a href="/account/profile">Back to your account</a>');
+  });
+
+  it("titles name the service once; /docs/ leads to the reference; /favicon.ico is an icon", async () => {
+    const home = await call("GET", "/", { headers: { accept: "text/html" } });
+    expect(await home.text()).toContain("<title>edge-auth</title>");
+    expect(await html(await call("GET", "/account/login"))).toContain("<title>Log in · edge-auth</title>");
+    const slash = await call("GET", "/docs/");
+    expect([slash.status, slash.headers.get("location")]).toEqual([301, "/docs"]);
+    const icon = await call("GET", "/favicon.ico");
+    expect([icon.status, icon.headers.get("content-type")]).toEqual([200, "image/x-icon"]);
+    expect(new Uint8Array(await icon.arrayBuffer()).slice(0, 4)).toEqual(new Uint8Array([0, 0, 1, 0]));
+  });
+
+  it("mail says 'an' account, never 'a edge-auth'", async () => {
+    const { render } = await import("../../src/mail/messages");
+    const { MAIL_VARS } = await import("../mail");
+    const { readConfig } = await import("../../src/config");
+    const config = readConfig({ ...env, ...MAIL_VARS }).mail;
+    const events = [
+      { type: "confirm-new-email", to: "a@example.com", token: "t", expiresAt: 0 },
+      { type: "password-reset-link", to: "a@example.com", token: "t", expiresAt: 0 },
+      { type: "verify-email", to: "a@example.com", token: "t", expiresAt: 0 },
+    ] as const;
+    for (const event of events) expect((await render(event, config)).text).not.toMatch(/\ba edge-auth\b/);
+  });
+});

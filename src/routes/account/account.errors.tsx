@@ -7,6 +7,7 @@ import {
   ChangeEmailPage,
   DeletePage,
   ForgotPage,
+  LinkUsedPage,
   LoginPage,
   PasswordPage,
   ProblemPage,
@@ -43,15 +44,22 @@ const formAfterFailure: Record<string, (c: Context<AppEnv>, refill: Refill) => R
   ),
   // Keep a token that may still work (a too-short password, say); drop one that was refused.
   // A form from a mailed link had no address: show that form again.
-  ["/account/reset"]: (c, { error, email, token, tokenRefused, fromLink }) => (
-    <ResetPage
-      error={error}
-      email={email}
-      token={tokenRefused ? "" : token}
-      minLength={minLength(c)}
-      fromLink={fromLink && !tokenRefused}
-    />
-  ),
+  ["/account/reset"]: (c, { error, email, token, tokenRefused, fromLink }) =>
+    fromLink && tokenRefused ? (
+      // A mailed link that no longer works: its reader has no address/token form to fill in.
+      <LinkUsedPage
+        message={`This reset link does not work any more: it may have been used already, be older than ${Math.round(c.var.config.auth.resetTokenLifetimeSeconds / 60)} minutes, or have been ended by a newer change to your account. Ask for a new one.`}
+        again={{ href: "/account/forgot", label: "Get a new link" }}
+      />
+    ) : (
+      <ResetPage
+        error={error}
+        email={email}
+        token={tokenRefused ? "" : token}
+        minLength={minLength(c)}
+        fromLink={fromLink && !tokenRefused}
+      />
+    ),
   ["/account/email"]: (c, { error, email }) => <ChangeEmailPage error={error} email={email} current={c.get("sessionEmail") ?? ""} />,
   // Passwords are never put back into a form.
   ["/account/password"]: (c, { error }) => <PasswordPage error={error} minLength={minLength(c)} />,

@@ -5,6 +5,7 @@ import { type AppEnv, clientInfo, requireSession } from "../../http/context";
 import { clearSessionCookie, readDeviceCookie, readSessionCookie, setDeviceCookie, setSessionCookie } from "../../http/cookie";
 import type { AppRouteHandler } from "../../http/router";
 import { checkNewPassword } from "../../http/schemas";
+import { isPlainAddress } from "../../auth/email";
 import {
   AccountDeletedPage,
   ChangeEmailPage,
@@ -55,8 +56,11 @@ export const register: AppRouteHandler<typeof routes.register> = async (c) => {
 
 export const loginForm: AppRouteHandler<typeof routes.loginForm> = (c) => {
   const { registered, logged_out } = c.req.valid("query");
-  const notice =
-    registered !== undefined ? "Account created: you can log in now." : logged_out !== undefined ? "You are logged out." : undefined;
+  // With verification required, logging in waits for the link: say so, not "log in now".
+  const created = c.var.config.auth.requireEmailVerification
+    ? "Account created. We sent a link to your address: open it to confirm the address, then log in."
+    : "Account created: you can log in now.";
+  const notice = registered !== undefined ? created : logged_out !== undefined ? "You are logged out." : undefined;
   const email = registered !== undefined ? getCookie(c, REGISTERED_COOKIE)?.slice(0, 254) : undefined;
   if (email !== undefined) deleteCookie(c, REGISTERED_COOKIE, registeredCookieOptions(c));
   return c.html(<LoginPage notice={notice} email={email} />, 200);
@@ -73,7 +77,15 @@ export const logIn: AppRouteHandler<typeof routes.logIn> = async (c) => {
 export const profile: AppRouteHandler<typeof routes.profile> = async (c) => {
   const user = await c.var.auth.getUserFromSessionId(readSessionCookie(c));
   if (!user) return c.redirect("/account/login", 303);
-  return c.html(<ProfilePage email={user.email} verified={user.emailVerifiedAt !== null} sendsMail={c.var.config.auth.sendsMail} />, 200);
+  return c.html(
+    <ProfilePage
+      email={user.email}
+      verified={user.emailVerifiedAt !== null}
+      sendsMail={c.var.config.auth.sendsMail}
+      plainAddress={isPlainAddress(user.email)}
+    />,
+    200,
+  );
 };
 
 export const logOut: AppRouteHandler<typeof routes.logOut> = async (c) => {
@@ -217,11 +229,12 @@ export const emailForm: AppRouteHandler<typeof routes.emailForm> = async (c) => 
 export const changeEmail: AppRouteHandler<typeof routes.changeEmail> = async (c) => {
   const { password, new_email } = validBody(c, ChangeEmailBody);
   const current = await requireSession(c);
-  await c.var.auth.requestEmailChange(current, password, new_email, readDeviceCookie(c));
+  await c.var.auth.requestEmailChange(current, password, new_email, readDeviceCookie(c), clientInfo(c));
   return c.html(
     <CheckMailPage
       title="Check the new address"
       message={`A link is on its way to ${new_email}. Your address changes when you open it.`}
+      back={{ href: "/account/profile", label: "Back to your account" }}
     />,
     200,
   );
@@ -242,6 +255,26 @@ export const confirmEmail: AppRouteHandler<typeof routes.confirmEmail> = async (
       title="Address changed"
       message={`Your account now uses ${email}.`}
       next={{ href: "/account/profile", label: "To your account" }}
+    />,
+    200,
+  );
+};
+
+export const cancelEmailPage: AppRouteHandler<typeof routes.cancelEmailPage> = (c) =>
+  linkPage(c, c.req.valid("query").token, {
+    title: "Cancel the address change",
+    text: "Someone asked to move your account to another address. Press the button to stop it: your account keeps this address.",
+    action: "/account/email/cancel",
+    button: "Cancel the change",
+  });
+
+export const cancelEmail: AppRouteHandler<typeof routes.cancelEmail> = async (c) => {
+  await c.var.auth.cancelEmailChange(validBody(c, TokenBody).token);
+  return c.html(
+    <DoneWithLinkPage
+      title="Change cancelled"
+      message="Your account keeps this address. If you did not ask for the change, someone knows your password: choose a new one now."
+      next={{ href: "/account/forgot", label: "Choose a new password" }}
     />,
     200,
   );

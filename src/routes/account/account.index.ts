@@ -29,4 +29,6 @@ export const account = createRouter()
   .openapi(routes.changeEmail, handlers.changeEmail)
   .openapi(routes.confirmEmailPage, handlers.confirmEmailPage)
   .openapi(routes.confirmEmail, handlers.confirmEmail)
+  .openapi(routes.cancelEmailPage, handlers.cancelEmailPage)
+  .openapi(routes.cancelEmail, handlers.cancelEmail)
   .onError(pageFailure);

@@ -289,13 +289,16 @@ export const confirmEmailPage = linkPage(
   "Where the link mailed to a new address leads.",
 );
 
+/** The rate-limit scope of each link's form post: the API route's that does the same. */
+const TOKEN_SCOPES: Record<string, string> = { "/account/verify": "verify", "/account/email/cancel": "cancel-email" };
+
 const tokenPost = <P extends string>(path: P, summary: string, kinds: Parameters<typeof failures>[0]) =>
   createRoute({
     method: "post",
     path,
     tags,
     summary,
-    middleware: [rateLimit("RESET_RATE_LIMITER", path.includes("verify") ? "verify" : "confirm-email"), formOrJsonBody(["token"])] as const,
+    middleware: [rateLimit("RESET_RATE_LIMITER", TOKEN_SCOPES[path] ?? "confirm-email"), formOrJsonBody(["token"])] as const,
     request: { body: formOrJson(TokenBody) },
     responses: {
       200: htmlContent("Done, with where to go next."),
@@ -303,7 +306,14 @@ const tokenPost = <P extends string>(path: P, summary: string, kinds: Parameters
     },
   });
 
+export const cancelEmailPage = linkPage(
+  "/account/email/cancel",
+  "Cancel-address-change page",
+  "Where the link in the notice to the current address leads, when a change of address was asked for.",
+);
+
 export const verify = tokenPost("/account/verify", "Verify the address (form post)", [InvalidEmailToken]);
+export const cancelEmail = tokenPost("/account/email/cancel", "Cancel the address change (form post)", [InvalidEmailToken]);
 export const confirmEmail = tokenPost("/account/email/confirm", "Use the new address (form post)", [InvalidEmailToken, UserAlreadyExists]);
 
 export const resendVerification = createRoute({

@@ -1,6 +1,11 @@
 import { notFound } from "../../http/errors";
 import type { AppRouteHandler } from "../../http/router";
-import type { files as filesRoute, reference as referenceRoute } from "./docs.routes";
+import type {
+  favicon as faviconRoute,
+  files as filesRoute,
+  reference as referenceRoute,
+  referenceSlash as referenceSlashRoute,
+} from "./docs.routes";
 
 /** The page around Swagger UI (its files are static assets under /docs/, see public/docs). */
 export const reference: AppRouteHandler<typeof referenceRoute> = (c) =>
@@ -37,4 +42,12 @@ export const files: AppRouteHandler<typeof filesRoute> = async (c) => {
   const file = await c.env.ASSETS.fetch(c.req.raw);
   // No such file: the API's own 404, not the asset server's.
   return file.ok ? file : notFound(c);
+};
+
+export const referenceSlash: AppRouteHandler<typeof referenceSlashRoute> = (c) => c.redirect("/docs", 301);
+
+export const favicon: AppRouteHandler<typeof faviconRoute> = async (c) => {
+  const icon = await c.env.ASSETS.fetch(new URL("/favicon.ico", c.req.url));
+  if (!icon.ok) return notFound(c);
+  return new Response(icon.body, { headers: { "content-type": "image/x-icon" } });
 };

@@ -23,3 +23,22 @@ export const files = createRoute({
   request: { params: z.object({ file: z.string() }) },
   responses: { 200: { description: "The file." }, 404: { description: "No such file." } },
 });
+
+/** `/docs/` (with the slash people type): to the reference. Hidden from the document. */
+export const referenceSlash = createRoute({
+  method: "get",
+  path: "/docs/",
+  hide: true,
+  responses: { 301: { description: "To /docs." } },
+});
+
+/**
+ * The icon browsers ask for on every site (public/favicon.ico), through the ASSETS binding where
+ * nothing serves assets first. Hidden from the document.
+ */
+export const favicon = createRoute({
+  method: "get",
+  path: "/favicon.ico",
+  hide: true,
+  responses: { 200: { description: "The icon." } },
+});

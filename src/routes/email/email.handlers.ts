@@ -21,3 +21,8 @@ export const confirmEmail: AppRouteHandler<typeof routes.confirmEmail> = async (
   const email = await c.var.auth.confirmEmailChange(token, clientInfo(c));
   return c.json({ email, message: "email changed" as const }, 200);
 };
+
+export const cancelEmailChange: AppRouteHandler<typeof routes.cancelEmailChange> = async (c) => {
+  await c.var.auth.cancelEmailChange(validBody(c, TokenBody).token);
+  return c.json({ message: "address change cancelled" as const }, 200);
+};

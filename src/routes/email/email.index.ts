@@ -5,4 +5,5 @@ import * as routes from "./email.routes";
 export const emailRoutes = createRouter()
   .openapi(routes.verifyEmail, handlers.verifyEmail)
   .openapi(routes.resendVerification, handlers.resendVerification)
-  .openapi(routes.confirmEmail, handlers.confirmEmail);
+  .openapi(routes.confirmEmail, handlers.confirmEmail)
+  .openapi(routes.cancelEmailChange, handlers.cancelEmailChange);

@@ -57,3 +57,18 @@ export const confirmEmail = createRoute({
     ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", InvalidEmailToken, UserAlreadyExists]),
   },
 });
+
+export const cancelEmailChange = createRoute({
+  method: "post",
+  path: "/cancel_email_change",
+  tags,
+  summary: "Cancel a pending address change",
+  description:
+    "Spends the token of the link mailed to the current address when a change was asked for (`PUT /profile/email`): every pending change of the account ends, and the confirmation link sent to the new address stops working.",
+  middleware: [rateLimit("RESET_RATE_LIMITER", "cancel-email"), formOrJsonBody(["token"])] as const,
+  request: { body: formOrJson(TokenBody) },
+  responses: {
+    200: jsonContent(z.object({ message: z.literal("address change cancelled") }), "Cancelled."),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", InvalidEmailToken]),
+  },
+});

@@ -60,6 +60,6 @@ export const deleteAccount: AppRouteHandler<typeof routes.deleteAccount> = async
 export const changeEmail: AppRouteHandler<typeof routes.changeEmail> = async (c) => {
   const { password, new_email } = validBody(c, ChangeEmailBody);
   const current = await requireSession(c);
-  await c.var.auth.requestEmailChange(current, password, new_email, readDeviceCookie(c));
+  await c.var.auth.requestEmailChange(current, password, new_email, readDeviceCookie(c), clientInfo(c));
   return c.json({ email: current.user.email, new_email, message: "confirmation link sent to the new address" as const }, 200);
 };

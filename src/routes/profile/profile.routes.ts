@@ -124,7 +124,7 @@ export const deleteAccount = createRoute({
   },
 });
 
-export const ChangeEmailBody = z.object({ password: password(), new_email: email("new_email") });
+export const ChangeEmailBody = z.object({ password: password(), new_email: email("new_email", { plain: true }) });
 
 export const changeEmail = createRoute({
   method: "put",

@@ -7,7 +7,7 @@ import { email, newPassword, SessionCookie } from "../../http/schemas";
 
 const tags = ["API"];
 
-export const RegisterBody = z.object({ email: email(), password: newPassword() });
+export const RegisterBody = z.object({ email: email("email", { plain: true }), password: newPassword() });
 
 export const register = createRoute({
   method: "post",
