@@ -11,6 +11,7 @@
 // A port already in use gets one line saying so and exit code 1.
 import { parseArgs } from "node:util";
 import { buildBundle, defaultPersistRoot, migrateLocal, ServerLog, startLocalServer } from "./lib/local-server.mjs";
+import { saveLoggedMail } from "./lib/local-mail.mjs";
 import { describePortProblem, portProblem } from "./lib/ports.mjs";
 import { checkSettings, localPublicUrl, localVars } from "./lib/settings.mjs";
 
@@ -37,6 +38,8 @@ if (values.help) {
   console.log(usage);
   process.exit(0);
 }
+// Files this server writes (local mail with its links, the local D1) are its user's alone.
+process.umask(0o077);
 const port = Number(values.port);
 const vars = Object.fromEntries(values.var.map((pair) => [pair.split(":")[0], pair.split(":").slice(1).join(":")]));
 if (!Number.isInteger(port) || port < 1 || port > 65535 || Object.keys(vars).some((name) => !name)) {
@@ -73,8 +76,9 @@ try {
     persistRoot: values["persist-to"],
     bundle: values.bundle ?? buildBundle(),
     vars,
-    // INFO: each mail the local EMAIL binding simulates is printed (recipient, subject, files).
-    log: new ServerLog(),
+    // INFO: each mail the local EMAIL binding simulates is printed (recipient, subject, files),
+    // and kept in .mail/ (the binding's own files go when the server stops).
+    log: new ServerLog((message) => saveLoggedMail(message)),
   });
 } catch (error) {
   // Something took the port between the check and workerd's bind.

@@ -5,16 +5,15 @@
 //   npm start -- --port 9000 --ip 0.0.0.0
 //   npm start -- --env staging                 (that environment's [vars] and bindings)
 //   npm start -- --var PASSWORD_MIN_LENGTH:12  (like wrangler dev's --var; repeatable)
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { readdirSync, watch } from "node:fs";
-import { prepareBuild, OPENAPI_COMMAND } from "./prepare-build.mjs";
+import { pathToFileURL } from "node:url";
 import { countAppliedMigrations } from "./lib/local-server.mjs";
 import { describePortProblem, portProblem } from "./lib/ports.mjs";
 import { checkSettings, localPublicUrl, localVars, root } from "./lib/settings.mjs";
 
-const usage = "usage: npm start -- [--port <1-65535>] [--ip <address>] [--env <name>] [--var NAME:VALUE ...]";
+const usage = "usage: npm start -- [--port <1-65535>] [--ip <address>] [--env <name>] [--var NAME:VALUE ...] [--persist-to <dir>]";
 let values;
 try {
   ({ values } = parseArgs({
@@ -22,6 +21,7 @@ try {
       port: { type: "string", default: "8787" },
       ip: { type: "string", default: "127.0.0.1" },
       env: { type: "string" },
+      "persist-to": { type: "string" },
       var: { type: "string", multiple: true, default: [] },
       help: { type: "boolean", short: "h", default: false },
     },
@@ -34,6 +34,8 @@ if (values.help) {
   console.log(usage);
   process.exit(0);
 }
+// Files the server writes (local mail with its links, the local D1) are this user's alone.
+process.umask(0o077);
 const port = Number(values.port);
 const overrides = Object.fromEntries(values.var.map((pair) => [pair.split(":")[0], pair.split(":").slice(1).join(":")]));
 if (!/^\d+$/.test(values.port) || port < 1 || port > 65535) {
@@ -46,6 +48,8 @@ if (values.var.some((pair) => !pair.includes(":")) || Object.keys(overrides).som
 }
 // --env "" names the top level (local development) explicitly: wrangler.toml has environments.
 const envFlag = ["--env", values.env ?? ""];
+// Another local state than .wrangler/state (a second instance, say), as wrangler's own flag.
+const persistFlag = values["persist-to"] ? ["--persist-to", values["persist-to"]] : [];
 const local = localVars({ env: values.env, overrides });
 const settings = checkSettings("start", local);
 if (settings.d1.faults > 0) {
@@ -64,7 +68,6 @@ if (problem) {
   process.exit(1);
 }
 
-prepareBuild();
 const wrangler = path.join(root, "node_modules/wrangler/bin/wrangler.js");
 // Offline machines: Miniflare would try to fetch the `request.cf` placeholder from Cloudflare and
 // print a warning with a stack trace; locally request.cf holds Miniflare's placeholder either way.
@@ -72,7 +75,7 @@ const env = { CLOUDFLARE_CF_FETCH_ENABLED: "false", ...process.env };
 // No prompt (CI=true): local migrations only ever add to the developer's own database. Their
 // tables are printed only when something goes wrong; otherwise one line says what was done.
 try {
-  const output = execFileSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...envFlag], {
+  const output = execFileSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...envFlag, ...persistFlag], {
     cwd: root,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
@@ -86,34 +89,19 @@ try {
   process.exit(1);
 }
 const varFlags = [...values.var.flatMap((pair) => ["--var", pair]), ...extraVars];
-const dev = spawn(process.execPath, [wrangler, "dev", "--port", String(port), "--ip", values.ip, ...envFlag, ...varFlags], {
-  cwd: root,
-  stdio: "inherit",
-  // No "update available" banner: newer wrangler releases refuse Node 20 (README).
-  env: { ...env, WRANGLER_HIDE_BANNER: "true" },
-});
+// Each mail the local binding "sends" is kept in .mail/ by a module preloaded into wrangler
+// (it reads wrangler's output from inside, so the terminal keeps wrangler's keys and colours).
+const keepMail = pathToFileURL(path.join(root, "scripts/lib/keep-local-mail.mjs")).href;
+const dev = spawn(
+  process.execPath,
+  ["--import", keepMail, wrangler, "dev", "--port", String(port), "--ip", values.ip, ...envFlag, ...persistFlag, ...varFlags],
+  {
+    cwd: root,
+    stdio: "inherit",
+    // No "update available" banner: newer wrangler releases refuse Node 20 (README).
+    env: { ...env, WRANGLER_HIDE_BANNER: "true" },
+  },
+);
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 
-// wrangler dev reloads the Worker when src/ changes; the OpenAPI document it serves is a built
-// file, so it is rebuilt too (a moment after the last change).
-// Each directory is watched on its own: Node 20's recursive watch on Linux loses a file an
-// editor saves by renaming a new one over it.
-let rebuild;
-const changed = () => {
-  clearTimeout(rebuild);
-  rebuild = setTimeout(
-    () =>
-      execFile(process.execPath, OPENAPI_COMMAND, { cwd: root }, (error, _stdout, stderr) => {
-        if (error) console.error(`start: /openapi.json could not be rebuilt after a change in src/ (it keeps the last one):\n${stderr}`);
-      }),
-    300,
-  );
-};
-const sourceDirs = [
-  path.join(root, "src"),
-  ...readdirSync(path.join(root, "src"), { recursive: true, withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .map((entry) => path.join(entry.parentPath ?? entry.path, entry.name)),
-];
-for (const dir of sourceDirs) watch(dir, changed).unref();
 dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -22,7 +22,18 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
     logLine("info", { job: "clean-up", cron: controller.cron, ...removed });
   } catch (error) {
     const details = error instanceof ConfigError ? { error: "ConfigError", variable: error.variable } : summarizeError(error);
-    // Logged, not rethrown: the runtime would log the error's message, and tomorrow's run retries.
     logLine("error", { job: "clean-up", cron: controller.cron, ...details });
+    // The run must count as failed (Cron Trigger history, `npm run clean-up`'s exit code), but
+    // the runtime logs what is thrown with its message, which may quote values: a new error says
+    // only that, after the line above. Tomorrow's run tries again.
+    throw new CleanUpFailed();
+  }
+}
+
+/** What the scheduled handler throws after logging a failure: its message holds nothing else. */
+export class CleanUpFailed extends Error {
+  constructor() {
+    super("clean-up failed: see the log line before this one");
+    this.name = "CleanUpFailed";
   }
 }
