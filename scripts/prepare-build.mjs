@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { parseArgs } from "node:util";
 
 const root = path.resolve(import.meta.dirname, "..");
 /** Package file -> name under public/docs/ (one level: the Worker's /docs/{file} route). */
@@ -47,7 +48,47 @@ export function prepareBuild() {
   return version;
 }
 
+/**
+ * As wrangler.toml's [build] command (wrangler runs it before every bundle: `wrangler dev`,
+ * `wrangler deploy`, with or without our npm scripts): refuses a real deploy of the top level,
+ * which is for local development only (placeholder database, tokens in answers, one-character
+ * passwords) and shares production's Worker name; for a named environment, runs the deploy
+ * checks unless `npm run deploy` just ran them (it says so in EDGE_AUTH_DEPLOY_CHECKED).
+ */
+async function guardWranglerRun(env) {
+  const command = process.env.WRANGLER_COMMAND ?? "";
+  if (command !== "deploy" && !command.startsWith("versions")) return;
+  const { isDryRun } = await import("./lib/wrangler-run.mjs");
+  if (!env) {
+    // Our own scripts build the local bundle with --dry-run and say so (no need to look).
+    if (process.env.EDGE_AUTH_LOCAL_BUNDLE === "1") return;
+    const dryRun = isDryRun();
+    if (dryRun === true) return;
+    console.error(
+      dryRun === false
+        ? "build: refusing to deploy the top level of wrangler.toml, which is for local development only: deploy an environment, `npx wrangler deploy --env staging` or `--env production` (or CLOUDFLARE_ENV=production), after `npm run deploy -- --env <name> --dry-run` has checked it"
+        : "build: cannot tell whether this is `wrangler deploy --dry-run` (its arguments cannot be read here): deploy an environment with --env staging or --env production, or set EDGE_AUTH_LOCAL_BUNDLE=1 for a local bundle",
+    );
+    process.exit(1);
+  }
+  if (process.env.EDGE_AUTH_DEPLOY_CHECKED === "1") return;
+  const { deployRefusals } = await import("./lib/deploy-checks.mjs");
+  // What `npm run deploy` takes as flags, a plain `wrangler deploy` takes from the environment.
+  const allowed = (process.env.EDGE_AUTH_DEPLOY_ALLOW ?? "").split(",").map((item) => item.trim());
+  const { refusals } = deployRefusals(env, {
+    allow: { shortPasswords: allowed.includes("short-passwords"), tokensInResponses: allowed.includes("tokens-in-responses") },
+  });
+  if (refusals.length === 0) return;
+  for (const reason of refusals) console.error(`build: ${reason}`);
+  console.error(
+    `build: nothing was deployed. (\`npm run deploy -- --env ${env}\` runs these checks and also the secrets', and applies the D1 migrations.)`,
+  );
+  process.exit(1);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const { values } = parseArgs({ options: { env: { type: "string" } } });
+  await guardWranglerRun(values.env ?? process.env.CLOUDFLARE_ENV ?? "");
   console.log(
     `prepare-build: Swagger UI ${prepareBuild()} in public/docs/, the OpenAPI document in public/openapi.json, the bundle's zod in build/zod.worker.js`,
   );

@@ -68,6 +68,16 @@ export class ConfigError extends Error {
 
 const DAY = 24 * 60 * 60;
 
+/**
+ * Settings that are Worker secrets (`wrangler secret put`, or `--secrets-file` at deploy), never
+ * in wrangler.toml, each with a value of the right form. The deploy check cannot read a
+ * deployed secret's value, only its name: it parses the settings with these in place of the
+ * secrets it knows are set, so that only a missing one is refused.
+ */
+export const SECRET_SETTINGS: Readonly<Record<string, string>> = {
+  RESEND_API_KEY: "re_deploy_check",
+};
+
 /** The settings as strings, whatever the source: the Worker's `env`, .dev.vars, a script's vars. */
 export type Settings = object;
 

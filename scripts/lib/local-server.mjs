@@ -5,7 +5,6 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { Log, LogLevel, Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions, unstable_readConfig } from "wrangler";
-import { prepareBuild } from "../prepare-build.mjs";
 import { checkSettings } from "./settings.mjs";
 
 export const root = path.resolve(import.meta.dirname, "../..");
@@ -19,14 +18,20 @@ export function configuredVars() {
 
 /** Builds the exact bundle `wrangler deploy` uploads into `outdir`; returns its entry file. */
 export function buildBundle(outdir = path.join(root, "dist"), { faults = false } = {}) {
-  prepareBuild();
   // --env "": the top level of wrangler.toml (local development), said explicitly since it has environments.
   // A fault-test build (npm run stress -- --faults) keeps the D1 fault layer that every other build drops.
+  // wrangler runs the build step (wrangler.toml [build]) first; EDGE_AUTH_LOCAL_BUNDLE tells it
+  // this dry run is a local bundle.
   const define = faults ? ["--define", "EDGE_AUTH_FAULTS_BUILD:true"] : [];
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir, "--env", "", ...define], {
-    cwd: root,
-    stdio: ["ignore", "ignore", "inherit"],
-  });
+  execFileSync(
+    process.execPath,
+    [path.join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", outdir, "--env", "", ...define],
+    {
+      cwd: root,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, EDGE_AUTH_LOCAL_BUNDLE: "1", WRANGLER_HIDE_BANNER: "true" },
+    },
+  );
   return path.join(outdir, "index.js");
 }
 

@@ -4,8 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 
-// `npm run deploy` refuses, in one line and before anything is built or uploaded, what would make
-// a deployment unsafe or broken; --dry-run runs the same checks. Run in a copy of the project
+// `npm run deploy` refuses, before anything is built or uploaded, what would make a deployment
+// unsafe or broken, every reason at once, one line each; --dry-run runs the same checks, and so
+// does the build step of a plain `wrangler deploy --env <name>`. Run in a copy of the project
 // whose wrangler.toml each test edits (no Cloudflare account is needed: nothing gets that far).
 const root = path.resolve(import.meta.dirname, "../..");
 let copy: string;
@@ -43,17 +44,25 @@ const withVar = (toml: string, name: string, value: string) => {
   );
 };
 
-const deploy = (toml: string, ...args: string[]) => {
+const run = (toml: string, command: string[], env: Record<string, string> = {}) => {
   writeFileSync(path.join(copy, "wrangler.toml"), toml);
   rmSync(path.join(copy, "dist"), { recursive: true, force: true });
-  const result = spawnSync(process.execPath, [path.join(copy, "scripts/deploy.mjs"), ...args], {
+  const result = spawnSync(process.execPath, command, {
     cwd: copy,
     encoding: "utf8",
-    env: { ...process.env, CLOUDFLARE_ENV: "", WRANGLER_HIDE_BANNER: "true" },
+    env: { ...process.env, CLOUDFLARE_ENV: "", WRANGLER_HIDE_BANNER: "true", CI: "true", ...env },
     timeout: 120_000,
   });
-  return { status: result.status, stderr: result.stderr.trim(), built: existsSync(path.join(copy, "dist/index.js")) };
+  return {
+    status: result.status,
+    stderr: result.stderr.trim(),
+    output: `${result.stdout}${result.stderr}`,
+    built: existsSync(path.join(copy, "dist/index.js")),
+  };
 };
+const deploy = (toml: string, ...args: string[]) => run(toml, [path.join(copy, "scripts/deploy.mjs"), ...args]);
+/** Plain wrangler, as Cloudflare's Git integration or a person runs it (no npm script). */
+const wrangler = (toml: string, ...args: string[]) => run(toml, [path.join(copy, "node_modules/wrangler/bin/wrangler.js"), ...args]);
 
 it("asks for an environment: the top level of wrangler.toml is for local development", () => {
   const result = deploy(original, "--dry-run");
@@ -64,21 +73,29 @@ it("asks for an environment: the top level of wrangler.toml is for local develop
 it("refuses the all-zero database placeholder, in a dry run too", () => {
   const result = deploy(original, "--env", "production", "--dry-run");
   expect(result).toMatchObject({ status: 2, built: false });
-  expect(result.stderr).toBe(
+  expect(result.stderr.split("\n")[0]).toBe(
     "deploy: [env.production] has no D1 database yet: run `npx wrangler d1 create edge-auth-production` and put the printed database_id into wrangler.toml [[env.production.d1_databases]]",
   );
 });
 
-it("refuses the example.com placeholders of MAIL_FROM and PUBLIC_URL, each saying what it is for", () => {
+it("refuses the example.com placeholders of MAIL_FROM and PUBLIC_URL, each saying what it is for, every refusal at once", () => {
   const withIdOnly = ready()
     .replace('MAIL_FROM = "edge-auth <no-reply@auth.edge-auth.dev>"', 'MAIL_FROM = "edge-auth <no-reply@auth.example.com>"')
     .replace('PUBLIC_URL = "https://auth.edge-auth.dev"', 'PUBLIC_URL = "https://auth.example.com"');
-  expect(deploy(withIdOnly, "--env", "production", "--dry-run").stderr).toBe(
+  expect(deploy(withIdOnly, "--env", "production", "--dry-run").stderr.split("\n")).toEqual([
     'deploy: MAIL_FROM is still the placeholder "edge-auth <no-reply@auth.example.com>": set it in [env.production.vars] (the sender of every mail: an address of your domain)',
-  );
-  expect(deploy(withVar(withIdOnly, "MAIL_FROM", "edge-auth <a@edge-auth.dev>"), "--env", "production", "--dry-run").stderr).toBe(
     'deploy: PUBLIC_URL is still the placeholder "https://auth.example.com": set it in [env.production.vars] (links in mail start with it: the service\'s own origin)',
-  );
+  ]);
+  // The untouched file: the database, and both placeholders, in one run.
+  expect(
+    deploy(original, "--env", "production", "--dry-run")
+      .stderr.split("\n")
+      .map((line) => line.slice(0, 40)),
+  ).toEqual([
+    "deploy: [env.production] has no D1 datab",
+    "deploy: MAIL_FROM is still the placehold",
+    "deploy: PUBLIC_URL is still the placehol",
+  ]);
 });
 
 it("refuses unsafe production settings unless told explicitly, and D1_FAULTS everywhere", () => {
@@ -107,4 +124,49 @@ it("with the placeholders filled in, the dry run passes its checks and builds th
   const result = deploy(ready(), "--env", "production", "--dry-run");
   expect(result.stderr).not.toMatch(/^deploy:/m);
   expect(result).toMatchObject({ status: 0, built: true });
+});
+
+it("a secret is checked where it lives: given with --secrets-file, or asked of Cloudflare, with a clear line when neither can tell", () => {
+  const resend = withVar(ready(), "MAIL_TRANSPORT", "resend");
+  // Offline here: `wrangler secret list` cannot answer.
+  const unknown = deploy(resend, "--env", "production", "--dry-run");
+  expect(unknown).toMatchObject({ status: 2, built: false });
+  expect(unknown.stderr).toMatch(
+    /^deploy: cannot tell whether RESEND_API_KEY is set for production: `wrangler secret list --env production` failed \(.+\)\. .*--secrets-file <file>$/,
+  );
+  const file = path.join(copy, "secrets.env");
+  writeFileSync(file, "OTHER=1\n");
+  expect(deploy(resend, "--env", "production", "--dry-run", "--secrets-file", file).stderr).toMatch(
+    /^deploy: RESEND_API_KEY is not set for production: must be set .* `npx wrangler secret put RESEND_API_KEY --env production`, or give it to this deploy in a file: --secrets-file <file>$/,
+  );
+  writeFileSync(file, "RESEND_API_KEY=re_123\n");
+  expect(deploy(resend, "--env", "production", "--dry-run", "--secrets-file", file)).toMatchObject({ status: 0, built: true });
+  writeFileSync(file, JSON.stringify({ RESEND_API_KEY: "re_123" }));
+  expect(deploy(resend, "--env", "production", "--dry-run", "--secrets-file", file)).toMatchObject({ status: 0, built: true });
+});
+
+it("plain wrangler on a fresh clone: `deploy --dry-run` builds the local bundle; `deploy` of the top level is refused with a line naming --env", () => {
+  rmSync(path.join(copy, "build/zod.worker.js"), { force: true });
+  const dry = wrangler(original, "deploy", "--dry-run", "--outdir", "dist");
+  expect(dry.status, dry.output).toBe(0);
+  expect(dry.built).toBe(true);
+  const real = wrangler(original, "deploy");
+  expect(real.status).not.toBe(0);
+  expect(real.output).toContain("build: refusing to deploy the top level of wrangler.toml, which is for local development only");
+  expect(real.output).toContain("--env production");
+  expect(real.output).not.toMatch(/Uploaded|Total Upload/);
+});
+
+it("plain `wrangler deploy --env production` runs the deploy checks in its build step, before anything is uploaded", () => {
+  const result = wrangler(withVar(ready(), "PASSWORD_MIN_LENGTH", "4"), "deploy", "--env", "production");
+  expect(result.status).not.toBe(0);
+  expect(result.output).toMatch(/build: PASSWORD_MIN_LENGTH is 4 for production/);
+  expect(result.output).not.toMatch(/Uploaded|Total Upload/);
+  // What npm run deploy takes as a flag, the build step takes from EDGE_AUTH_DEPLOY_ALLOW.
+  const allowed = run(
+    withVar(ready(), "PASSWORD_MIN_LENGTH", "4"),
+    [path.join(copy, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--env", "production", "--dry-run", "--outdir", "dist"],
+    { EDGE_AUTH_DEPLOY_ALLOW: "short-passwords" },
+  );
+  expect(allowed).toMatchObject({ status: 0, built: true });
 });
