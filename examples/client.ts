@@ -8,7 +8,8 @@
  * elsewhere pass it along yourself, as logIn and whoAmI below do.
  */
 import { hc } from "hono/client";
-import type { AppType } from "../src/app";
+// What another project writes (the package, from a path or a git URL): the generated types.
+import type { AppType } from "edge-auth";
 
 export function edgeAuthClient(baseUrl: string, fetch?: typeof globalThis.fetch) {
   return hc<AppType>(baseUrl, { fetch });
