@@ -98,7 +98,7 @@ const dev = spawn(
   {
     cwd: root,
     stdio: "inherit",
-    // No "update available" banner: newer wrangler releases refuse Node 20 (README).
+    // No "update available" banner: newer wrangler releases refuse Node 20 (docs/operations.md).
     env: { ...env, WRANGLER_HIDE_BANNER: "true" },
   },
 );

@@ -1,4 +1,5 @@
-import type { AuthOptions } from "./auth/auth";
+import type { AuthOptions } from "./auth/options";
+import type { D1Options } from "./db/binding";
 import { DEFAULT_D1_TIMEOUT_MS } from "./db/resilience";
 
 /** How mail leaves the Worker (src/mail/). */
@@ -28,17 +29,8 @@ export interface Config {
   d1: D1Config;
 }
 
-/** How the service talks to D1 (src/db/resilience.ts). */
-export interface D1Config {
-  /** A D1 call that has not answered after this long counts as failed (it may still have run). */
-  timeoutMs: number;
-  /**
-   * The share of D1 calls that fail on purpose (0 to 0.5): only in a build made for fault tests
-   * (`npm run stress -- --faults`); any other build answers 503 when it is set, and
-   * `npm run deploy` refuses it.
-   */
-  faults: number;
-}
+/** How the service talks to D1: the option object the data layer takes. */
+export type D1Config = D1Options;
 
 /** A decimal setting from 0 to `max`, `fallback` when unset. */
 function shareVar(settings: Settings, name: string, fallback: number, max: number): number {

@@ -3,10 +3,10 @@
 
 import { workerModule } from "./settings.mjs";
 
-// The service's own email rules (src/auth/email.ts), not a copy: trimmed, NFC, lower-cased, at
+// The service's own email rules (src/auth/addresses.ts), not a copy: trimmed, NFC, lower-cased, at
 // most 254 characters, nothing invisible, well-formed text, and a plain addr-spec (what
 // registration takes now), so every imported account can be sent mail.
-const email = await workerModule("src/auth/email.ts");
+const email = await workerModule("src/auth/addresses.ts");
 // Python's bcrypt writes $2b$; $2a$ and $2y$ are the same algorithm and bcryptjs reads them all.
 const BCRYPT_HASH = /^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[./A-Za-z0-9]{53}$/;
 

@@ -1,61 +1,92 @@
-/**
- * The one rule for email addresses, used by the API, the pages and the Flask import alike: the
- * form an address is stored and compared in, and what is refused. Addresses that look the same
- * must not become separate accounts, so text is normalised (NFC) before it is lower-cased, and
- * characters a reader cannot see are refused rather than kept.
- */
+import type { DB } from "../db/db";
+import { isPlainAddress } from "./addresses";
+import { InvalidEmailToken, UserAlreadyExists } from "./errors";
+import { type ClientInfo, Flow } from "./flow";
+import type { AuthOptions } from "./options";
+import type { Passwords } from "./passwords";
+import type { CurrentSession } from "./sessions";
+import { addressDigest, generateToken, sha256Hex } from "./tokens";
 
-export const MAX_EMAIL_LENGTH = 254;
+/** How long a link sent to prove an address (verification, address change) works. */
+export const EMAIL_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
 
-/**
- * Control, format (zero-width, bidi), private-use, surrogate and unassigned code points,
- * noncharacters, line and paragraph separators, default-ignorables (soft hyphen, variation
- * selectors...), characters that render as blank or as a box (U+2800 Braille blank, U+FFFC,
- * U+FFFD, which stands for bytes that were not text).
- */
-const INVISIBLE =
-  /[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Cn}\p{Zl}\p{Zp}\p{Noncharacter_Code_Point}\p{Default_Ignorable_Code_Point}\u2800\uFFFC\uFFFD]/u;
-/** A combining mark on a plain ASCII letter: `ex̣ample` looks like `example` but is not. */
-const MARK_ON_ASCII = /[\x21-\x7e]\p{M}/u;
-const SHAPE = /^[^\s@]+@[^\s@]+$/;
-const LONE_SURROGATE = /\p{Cs}/u;
-/** Whether a string is well-formed Unicode (no unpaired surrogate, which UTF-8 cannot carry). */
-export function isWellFormed(value: string): boolean {
-  return !LONE_SURROGATE.test(value);
-}
+/** Proving an address (verification links) and moving an account to another one. */
+export class EmailAddresses extends Flow {
+  constructor(
+    db: DB,
+    options: AuthOptions,
+    private readonly passwords: Passwords,
+  ) {
+    super(db, options);
+  }
 
-/** Trimmed, NFC, lower-cased (and NFC again: lower-casing can decompose, as U+0130 does). */
-export function normaliseEmail(raw: string): string {
-  return raw.trim().normalize("NFC").toLowerCase().normalize("NFC");
-}
+  /**
+   * Asks to move the account to `newEmail`, given the password: a confirmation link goes to the
+   * new address, and a notice with a link that cancels it to the current one; nothing changes
+   * until the confirmation is followed (confirmEmailChange). Past the new address's link-mail cap
+   * nothing is stored or sent, and the answer is the same.
+   */
+  async requestEmailChange(
+    current: CurrentSession,
+    password: string,
+    newEmail: string,
+    deviceToken?: string,
+    client: ClientInfo = {},
+  ): Promise<void> {
+    const { user, trustedDeviceHash } = await this.passwords.verifyOwnPassword(current.user.email, password, deviceToken);
+    if (newEmail === user.email || (await this.findUser({ email: newEmail }))) {
+      // The password was right: end the backoff its claim moved (a success does it in its batch).
+      await this.db.logins.clearLoginBackoff(user.id, trustedDeviceHash);
+      throw new UserAlreadyExists(newEmail);
+    }
+    const change = await this.newLink(EMAIL_TOKEN_LIFETIME_SECONDS);
+    const cancel = generateToken();
+    const stored = await this.db.emailTokens.addChangeToken(
+      user.id,
+      newEmail,
+      await addressDigest(newEmail),
+      change,
+      await sha256Hex(cancel),
+      trustedDeviceHash,
+    );
+    if (!stored) return;
+    this.emit({ type: "email-change-requested", to: user.email, newEmail, token: cancel, ...this.origin(client) });
+    this.emit({ type: "confirm-new-email", to: newEmail, token: change.token, expiresAt: change.expiresAt });
+  }
 
-/**
- * RFC 5322's addr-spec in its plain (dot-atom) form: a local part of letters, digits and
- * `!#$%&'*+-/=?^_\`{|}~` (non-ASCII letters too, RFC 6532) in dot-separated runs, `@`, then
- * dot-separated labels of letters, digits and hyphens. No display name, quotes, comments,
- * domain literal, spaces or `<>()[],;:\\"`: an address outside it could carry a second recipient
- * or a header into a mail's `To` (`victim<attacker@evil.example>`, `bcc:x@evil.example`).
- */
-const ATEXT = "[\\p{L}\\p{N}\\p{M}!#$%&'*+\\-/=?^_`{|}~]+";
-const LABEL = "[\\p{L}\\p{N}\\p{M}-]+";
-const PLAIN_ADDRESS = new RegExp(`^${ATEXT}(?:\\.${ATEXT})*@${LABEL}(?:\\.${LABEL})*$`, "u");
+  /** Follows the cancel link of a pending address change (mailed to the current address): it ends. */
+  async cancelEmailChange(token: string): Promise<void> {
+    if ((await this.db.emailTokens.cancelEmailChange(await sha256Hex(token), this.now())) === null)
+      throw new InvalidEmailToken("invalid email token");
+  }
 
-/**
- * Whether a normalised address is a plain addr-spec (above): what registration and address
- * changes take, and the only kind of address mail is ever sent to. Logging in keeps the older,
- * looser rule (emailProblem), so accounts made before it are not locked out.
- */
-export function isPlainAddress(email: string): boolean {
-  return emailProblem(email) === undefined && PLAIN_ADDRESS.test(email);
-}
+  /**
+   * Follows an address-change link: the account's address becomes the new one (verified), if
+   * nobody registered it meanwhile (UserAlreadyExists). The old address gets a notice.
+   */
+  async confirmEmailChange(token: string, client: ClientInfo = {}): Promise<string> {
+    const changed = await this.db.emailTokens.spendChangeToken(await sha256Hex(token), this.now());
+    if (!changed) throw new InvalidEmailToken("invalid email token");
+    this.emit({ type: "email-changed", to: changed.oldEmail, newEmail: changed.newEmail, ...this.origin(client) });
+    return changed.newEmail;
+  }
 
-/** Why a normalised address is refused, or undefined when it is fine. */
-export function emailProblem(email: string): "empty" | "too long" | "invalid" | undefined {
-  if (email === "") return "empty";
-  if (email.length > MAX_EMAIL_LENGTH) return "too long";
-  if (!isWellFormed(email) || INVISIBLE.test(email) || MARK_ON_ASCII.test(email) || !SHAPE.test(email)) return "invalid";
-  // Compatibility forms (fullwidth ｂｏｂ, math bold 𝐛𝐨𝐛, the ligature ﬁ) look like other
-  // letters and have no place in an address: only text NFKC leaves as it is.
-  if (email.normalize("NFKC").toLowerCase() !== email) return "invalid";
-  return undefined;
+  /**
+   * Sends a new verification link to `email` if it has an account that is not verified yet and
+   * the address is within its link-mail cap; earlier links keep working.
+   */
+  async resendVerification(email: string): Promise<void> {
+    if (!isPlainAddress(email)) return;
+    const link = await this.newLink(EMAIL_TOKEN_LIFETIME_SECONDS);
+    if (await this.db.emailTokens.addVerifyToken(email, await addressDigest(email), link)) {
+      this.emit({ type: "verify-email", to: email, token: link.token, expiresAt: link.expiresAt });
+    }
+  }
+
+  /** Follows a verification link: marks the address verified and returns it. */
+  async verifyEmail(token: string): Promise<string> {
+    const email = await this.db.emailTokens.spendVerifyToken(await sha256Hex(token), this.now());
+    if (email === null) throw new InvalidEmailToken("invalid email token");
+    return email;
+  }
 }

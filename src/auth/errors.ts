@@ -30,6 +30,24 @@ export class NotLoggedIn extends DomainError {}
 /** A session id that is not one of the user's live sessions (another user's looks the same). */
 export class NoSuchSession extends DomainError {}
 
+/** What is wrong with one field: the API says it in its contract's words, the pages in a person's. */
+export type FieldProblem = "required" | "repeated" | "not a string" | "not text" | "too long" | "too short" | "invalid email";
+
+/**
+ * A 400 about one named field: its message is the API's answer as it is (`email is required`),
+ * `problem` (and `limit`, the bound a "too long"/"too short" broke) what the pages say instead.
+ */
+export class FieldError extends DomainError {
+  constructor(
+    readonly field: string,
+    readonly problem: FieldProblem,
+    message: string,
+    readonly limit?: number,
+  ) {
+    super(message);
+  }
+}
+
 /** Too many attempts: the client may try again after `retryAfterSeconds`. */
 export class TooManyAttempts extends DomainError {
   constructor(
@@ -51,3 +69,8 @@ export class InvalidEmailToken extends DomainError {}
 
 /** REQUIRE_EMAIL_VERIFICATION is on and the account's address has not been verified yet. */
 export class EmailNotVerified extends DomainError {}
+
+/** Whole seconds to wait, at least 1, as Retry-After says it. */
+export function retryAfterSeconds(error: TooManyAttempts): number {
+  return Math.max(1, Math.ceil(error.retryAfterSeconds));
+}

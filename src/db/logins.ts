@@ -1,13 +1,12 @@
 import { and, desc, eq, gt, isNull, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
-import type { DrizzleD1Database } from "drizzle-orm/d1";
-import { loginDevices, users } from "./schema";
+import { loginDevices, type User, users } from "./schema";
+import { type Drizzle, Store } from "./store";
 
 /**
- * The statements of the login throttle and of remembered clients (OWASP's device cookies),
- * built here and run by DB inside its batches.
+ * The login throttle (users' backoff columns) and remembered clients (login_devices, OWASP's
+ * device cookies): the statements, which other stores also run inside their batches (a login
+ * remembers its client when it opens the session), and LoginStore, which claims and counts.
  */
-
-type Drizzle = DrizzleD1Database & { $client: D1Database };
 
 /** A user keeps this many remembered login clients; the least recently used beyond go. */
 export const MAX_LOGIN_DEVICES_PER_USER = 20;
@@ -185,4 +184,56 @@ export function clearBackoffStatement(db: Drizzle, userId: number, trustedDevice
       .where(and(eq(loginDevices.userId, userId), eq(loginDevices.tokenHash, trustedDeviceHash)));
   }
   return db.update(users).set(NO_LOGIN_BACKOFF).where(eq(users.id, userId));
+}
+
+/** What the first round trip of a login learned: the user, and whether this attempt may be checked. */
+export interface LoginClaim {
+  user: User | null;
+  /** The client presented a device token that has logged in to this account before. */
+  trusted: boolean;
+  /** This attempt holds the throttle (account's or device's) and may check the password. */
+  claimed: boolean;
+  /** While not claimed: when the throttle it hit ends (Unix seconds). */
+  blockedUntil: number | null;
+}
+
+/** Claims, clears and counts login attempts. */
+export class LoginStore extends Store {
+  /**
+   * Claims the right to check one login attempt, and reads the user, in one round trip (an
+   * atomic batch). The throttle is the device's own when `deviceHash` names a client that has
+   * logged in to this account before, else the account's (shared by every unknown client). A
+   * claim moves that throttle's deadline as if the attempt will fail, in the same statement that
+   * tests it, so when a wait ends exactly one of a burst of attempts is checked; success clears it.
+   */
+  async claimLoginAttempt(email: string, deviceHash: string, now: number, maxWaitSeconds: number): Promise<LoginClaim> {
+    // "once": a repeat of a claim that landed would count the same attempt twice.
+    const [deviceClaim, accountClaim, [row]] = await this.run("claimLoginAttempt", "once", () =>
+      this.db.batch(claimStatements(this.db, email, deviceHash, now, maxWaitSeconds)),
+    );
+    if (!row) return { user: null, trusted: false, claimed: false, blockedUntil: null };
+    const trusted = row.deviceUserId !== null;
+    const blockedUntil = trusted ? row.deviceBlockedUntil : row.user.loginBlockedUntil;
+    return {
+      user: row.user,
+      trusted,
+      claimed: (trusted ? deviceClaim : accountClaim).length > 0,
+      // Refused for the per-second cap rather than a wait: try again in a second.
+      blockedUntil: blockedUntil !== null && blockedUntil > now ? blockedUntil : now + 1,
+    };
+  }
+
+  /**
+   * Clears the backoff a claim moved when the password was right but the request fails for
+   * another reason (the address is taken, not verified): a right password must never leave the
+   * owner waiting as a wrong one would. Sets absolute values, so a repeat is harmless.
+   */
+  async clearLoginBackoff(userId: number, trustedDeviceHash?: string): Promise<void> {
+    await this.run("clearLoginBackoff", "read", () => clearBackoffStatement(this.db, userId, trustedDeviceHash));
+  }
+
+  /** Counts a failed attempt (see recordFailureStatement in logins.ts). */
+  async recordFailedLogin(email: string, now: number, maxWaitSeconds: number, deviceHash?: string): Promise<void> {
+    await this.run("recordFailedLogin", "once", () => recordFailureStatement(this.db, email, now, maxWaitSeconds, deviceHash));
+  }
 }

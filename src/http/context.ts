@@ -6,7 +6,7 @@ import { Auth, type ClientInfo, type CurrentSession } from "../auth/auth";
 import { NotLoggedIn } from "../auth/errors";
 import { type Config, ConfigError, readConfig } from "../config";
 import { DB } from "../db/db";
-import { d1Binding } from "../db/binding";
+import { d1Binding, FaultLayerMissing } from "../db/binding";
 import { logLine } from "../log";
 import { outbox } from "../mail/outbox";
 import { transportFor } from "../mail/transports";
@@ -32,7 +32,7 @@ export const withAuth = () =>
       config = readConfig(c.env);
       d1 = d1Binding(c.env.DB, config.d1);
     } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
+      if (!(error instanceof ConfigError || error instanceof FaultLayerMissing)) throw error;
       logLine("error", { requestId: c.get("requestId"), error: "ConfigError", variable: error.variable, allowed: error.allowed });
       throw new ServiceUnavailable("misconfigured");
     }

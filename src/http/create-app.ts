@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { isPage, pageFailure, pageMethodNotAllowed, pageNotFound } from "../routes/account/account.errors";
+import { isPage, pageFailure, pageMethodNotAllowed, pageNotFound } from "./pages";
 import { withAuth } from "./context";
 import { corsForAllowedOrigins } from "./cors";
 import { csrfGuard } from "./csrf";

@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import {
   DomainError,
+  FieldError,
   EmailNotVerified,
   InvalidEmailToken,
   InvalidCredentials,
@@ -16,8 +17,11 @@ import {
   UnknownEmail,
   UserAlreadyExists,
   WrongPassword,
+  retryAfterSeconds,
 } from "../auth/errors";
 import { logLine, summarizeError } from "../log";
+
+export { FieldError, type FieldProblem, retryAfterSeconds } from "../auth/errors";
 
 export type DomainErrorClass = new (...args: never[]) => DomainError;
 
@@ -51,7 +55,7 @@ const domainStatus: ReadonlyArray<[DomainErrorClass, ContentfulStatusCode, strin
     TemporarilyUnavailable,
     503,
     "temporarily unavailable, try again",
-    'The database failed for a moment and the request could not be finished safely; wait `Retry-After` seconds and send it again (README: "When the database fails").',
+    'The database failed for a moment and the request could not be finished safely; wait `Retry-After` seconds and send it again (docs/reliability.md, "When the database fails").',
   ],
 ];
 
@@ -88,6 +92,8 @@ export function failureOf(error: unknown): Failure | undefined {
     error.res?.headers.forEach((value, key) => (headers[key] = value));
     return { status: error.status as ContentfulStatusCode, message: error.message || "request refused", headers };
   }
+  // A field's 400 says which field and what is wrong with it: its own message.
+  if (error instanceof FieldError) return { status: 400, message: error.message, headers: {} };
   const known = error instanceof DomainError ? httpErrorOf(error) : undefined;
   if (!known) return undefined;
   const headers: Record<string, string> =
@@ -119,28 +125,9 @@ export function notFound(c: Context): Response {
   return c.json(errorBody("not found"), 404);
 }
 
-export function retryAfterSeconds(error: TooManyAttempts): number {
-  return Math.max(1, Math.ceil(error.retryAfterSeconds));
-}
-
 /** A 4xx with a JSON message, thrown from handlers and middleware. */
 export function badRequest(message: string): HTTPException {
   return new HTTPException(400, { message });
-}
-
-/** What is wrong with one field: the API says it in its contract's words, the pages in a person's. */
-export type FieldProblem = "required" | "repeated" | "not a string" | "not text" | "too long" | "too short" | "invalid email";
-
-/** A 400 about one named field. `limit` is the bound a "too long"/"too short" broke. */
-export class FieldError extends HTTPException {
-  constructor(
-    readonly field: string,
-    readonly problem: FieldProblem,
-    message: string,
-    readonly limit?: number,
-  ) {
-    super(400, { message });
-  }
 }
 
 /** Retry-After of a ServiceUnavailable: a fix takes a deploy, so clients need not ask often. */

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { emailProblem, isPlainAddress, isWellFormed, MAX_EMAIL_LENGTH, normaliseEmail } from "../auth/email";
+import { emailProblem, isPlainAddress, isWellFormed, MAX_EMAIL_LENGTH, normaliseEmail } from "../auth/addresses";
 import { FieldError } from "./errors";
 
 /**
@@ -31,7 +31,7 @@ function text(name: string) {
 const PLAIN_RULE = 'no display name, quotes, comments, spaces or any of <>()[],;:\\"';
 
 /**
- * Stored and compared in one normal form (src/auth/email.ts): trimmed, NFC, lower-cased. An
+ * Stored and compared in one normal form (src/auth/addresses.ts): trimmed, NFC, lower-cased. An
  * address being given to an account (`plain`: registration, a new address) must also be a plain
  * addr-spec, the only kind mail is sent to; one presented to log in or to ask for a link keeps
  * the older rule, so accounts made before it still work.

@@ -2,7 +2,7 @@ import { drizzle } from "drizzle-orm/d1";
 import { Auth } from "../auth/auth";
 import { ConfigError, readConfig } from "../config";
 import { DB } from "../db/db";
-import { d1Binding } from "../db/binding";
+import { d1Binding, FaultLayerMissing } from "../db/binding";
 import { logLine, summarizeError } from "../log";
 
 /**
@@ -21,7 +21,10 @@ export async function scheduled(controller: ScheduledController, env: Env): Prom
     const removed = await auth.cleanUp();
     logLine("info", { job: "clean-up", cron: controller.cron, ...removed });
   } catch (error) {
-    const details = error instanceof ConfigError ? { error: "ConfigError", variable: error.variable } : summarizeError(error);
+    const details =
+      error instanceof ConfigError || error instanceof FaultLayerMissing
+        ? { error: error.name, variable: error.variable }
+        : summarizeError(error);
     logLine("error", { job: "clean-up", cron: controller.cron, ...details });
     // The run must count as failed (Cron Trigger history, `npm run clean-up`'s exit code), but
     // the runtime logs what is thrown with its message, which may quote values: a new error says

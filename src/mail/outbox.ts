@@ -1,4 +1,4 @@
-import { isPlainAddress } from "../auth/email";
+import { isPlainAddress } from "../auth/addresses";
 import type { AuthEvent, Notify } from "../auth/events";
 import type { MailConfig } from "../config";
 import { logLine, summarizeError } from "../log";

@@ -13,8 +13,9 @@ import {
   UnknownEmail,
   UserAlreadyExists,
   WrongPassword,
+  FieldError,
+  retryAfterSeconds,
 } from "../auth/errors";
-import { FieldError, retryAfterSeconds } from "../http/errors";
 
 /**
  * What the pages say when something fails: the same failures as the API (same statuses), told

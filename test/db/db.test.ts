@@ -116,11 +116,11 @@ describe("DB.startSession", () => {
     const user = await db.addUser(uniqueEmail(), "hash-before");
     await db.updateUser(user.id, { hashedPassword: "hash-after-reset" });
     const digest = crypto.randomUUID();
-    expect(await db.startSession(user.id, session(digest), 10, { hashedPassword: "rehash-of-old" }, "hash-before")).toBe(false);
-    expect(await db.findSession(digest)).toBeNull();
+    expect(await db.sessions.startSession(user.id, session(digest), 10, { hashedPassword: "rehash-of-old" }, "hash-before")).toBe(false);
+    expect(await db.sessions.findSession(digest)).toBeNull();
     expect((await db.findUserBy({ id: user.id })).hashedPassword).toBe("hash-after-reset");
-    expect(await db.startSession(user.id, session(digest), 10, {}, "hash-after-reset")).toBe(true);
-    expect((await db.findSession(digest))?.user.id).toBe(user.id);
+    expect(await db.sessions.startSession(user.id, session(digest), 10, {}, "hash-after-reset")).toBe(true);
+    expect((await db.sessions.findSession(digest))?.user.id).toBe(user.id);
   });
 
   it("keeps the user's most recently used sessions up to the cap, in the same batch", async () => {
@@ -128,18 +128,18 @@ describe("DB.startSession", () => {
     const user = await db.addUser(uniqueEmail(), "h");
     const digests = Array.from({ length: 4 }, () => crypto.randomUUID());
     for (const [i, digest] of digests.entries()) {
-      await db.startSession(user.id, { ...session(digest), lastUsedAt: 1_900_000_000 + i }, 3);
+      await db.sessions.startSession(user.id, { ...session(digest), lastUsedAt: 1_900_000_000 + i }, 3);
     }
-    expect(await db.findSession(digests[0]!)).toBeNull();
-    for (const digest of digests.slice(1)) expect(await db.findSession(digest)).not.toBeNull();
+    expect(await db.sessions.findSession(digests[0]!)).toBeNull();
+    for (const digest of digests.slice(1)) expect(await db.sessions.findSession(digest)).not.toBeNull();
   });
 
   it("deleting a user deletes its sessions (foreign key, ON DELETE CASCADE)", async () => {
     const db = makeDb();
     const user = await db.addUser(uniqueEmail(), "h");
     const digest = crypto.randomUUID();
-    await db.startSession(user.id, session(digest), 10);
+    await db.sessions.startSession(user.id, session(digest), 10);
     expect(await db.deleteUser(user.id, "h")).toBe(true);
-    expect(await db.findSession(digest)).toBeNull();
+    expect(await db.sessions.findSession(digest)).toBeNull();
   });
 });

@@ -19,7 +19,7 @@ import { capturingEmail, MAIL_VARS } from "../mail";
  *    retry would answer "already registered"; a password is exactly the old or the new one;
  *    a session whose creation was answered 503 was never handed out.
  * The login throttle's counters are left out of the comparison: a claimed attempt counts even
- * when the request then fails (README, "When the database fails").
+ * when the request then fails (docs/reliability.md, "When the database fails").
  */
 
 const RUNS_PER_ROUTE = 10;

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { LINK_MAILS_PER_ADDRESS_PER_HOUR } from "../../src/db/mail-links";
+import { LINK_MAILS_PER_ADDRESS_PER_HOUR } from "../../src/db/mail-counts";
 import { mailTo, tokenOf, withMail } from "../mail";
 import { addressDigest } from "../../src/auth/tokens";
 import { call, loggedIn, makeAuth, register, uniqueEmail } from "../helpers";

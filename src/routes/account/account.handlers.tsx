@@ -5,27 +5,14 @@ import { type AppEnv, clientInfo, requireSession } from "../../http/context";
 import { clearSessionCookie, readDeviceCookie, readSessionCookie, setDeviceCookie, setSessionCookie } from "../../http/cookie";
 import type { AppRouteHandler } from "../../http/router";
 import { checkNewPassword } from "../../http/schemas";
-import { isPlainAddress } from "../../auth/email";
-import {
-  AccountDeletedPage,
-  ChangeEmailPage,
-  CheckMailPage,
-  ConfirmLinkPage,
-  DoneWithLinkPage,
-  DeletePage,
-  DonePage,
-  ForgotPage,
-  LoginPage,
-  PasswordChangedPage,
-  PasswordPage,
-  ProfilePage,
-  RegisterPage,
-  ResetPage,
-  SessionsPage,
-  TokenPage,
-} from "../../views/account";
+import { isPlainAddress } from "../../auth/addresses";
+import { ChangeEmailPage, CheckMailPage, ConfirmLinkPage, DoneWithLinkPage } from "../../views/email";
+import { AccountDeletedPage, DeletePage, PasswordChangedPage, PasswordPage, ProfilePage } from "../../views/profile";
+import { DonePage, ForgotPage, ResetPage, TokenPage } from "../../views/reset";
+import { SessionsPage } from "../../views/sessions";
+import { LoginPage, RegisterPage } from "../../views/sign-in";
 import type * as routes from "./account.routes";
-import { RequestResetBody, ResetBody } from "../password-reset/password-reset.routes";
+import { RequestResetBody } from "../password-reset/password-reset.routes";
 import { LoginBody } from "../sessions/sessions.routes";
 import { ResendBody, TokenBody } from "../email/email.routes";
 import { ChangeEmailBody, ChangePasswordBody, DeleteAccountBody } from "../profile/profile.routes";

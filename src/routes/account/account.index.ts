@@ -1,5 +1,5 @@
 import { createRouter } from "../../http/router";
-import { pageFailure } from "./account.errors";
+import { pageFailure } from "../../http/pages";
 import * as handlers from "./account.handlers";
 import * as routes from "./account.routes";
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { InvalidCredentials, LoginThrottled, NoSuchSession, NotLoggedIn, UserAlreadyExists, WrongPassword } from "../../auth/errors";
+import { LoginThrottled, NoSuchSession, NotLoggedIn, UserAlreadyExists, WrongPassword } from "../../auth/errors";
 import { formOrJsonBody } from "../../http/body";
 import { rateLimit } from "../../http/rate-limit";
 import { clearSessionCookie, failures, formOrJson, jsonContent, renewSessionCookie } from "../../http/responses";

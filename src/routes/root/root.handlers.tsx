@@ -1,5 +1,5 @@
 import type { AppRouteHandler } from "../../http/router";
-import { HomePage } from "../../views/account";
+import { HomePage } from "../../views/forms";
 import type { welcome as welcomeRoute } from "./root.routes";
 
 /** The contract's welcome for every client; a browser, whose Accept starts with text/html, gets it as a page. */

@@ -1,21 +1,15 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { EmailNotVerified, InvalidResetToken, NotLoggedIn } from "../../auth/errors";
-import type { AppEnv } from "../../http/context";
-import { failureOf, logUnexpected } from "../../http/errors";
-import {
-  ChangeEmailPage,
-  DeletePage,
-  ForgotPage,
-  LinkUsedPage,
-  LoginPage,
-  PasswordPage,
-  ProblemPage,
-  RegisterPage,
-  ResetPage,
-} from "../../views/account";
-import type { Layout } from "../../views/layout";
-import { pageMessage } from "../../views/messages";
+import { EmailNotVerified, InvalidResetToken, NotLoggedIn } from "../auth/errors";
+import type { AppEnv } from "./context";
+import { failureOf, logUnexpected } from "./errors";
+import { ChangeEmailPage, LinkUsedPage } from "../views/email";
+import { ProblemPage } from "../views/forms";
+import { DeletePage, PasswordPage } from "../views/profile";
+import { ForgotPage, ResetPage } from "../views/reset";
+import { LoginPage, RegisterPage } from "../views/sign-in";
+import type { Layout } from "../views/layout";
+import { pageMessage } from "../views/messages";
 
 const minLength = (c: Context<AppEnv>) => c.var.config.passwordMinLength;
 

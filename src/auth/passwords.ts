@@ -1,0 +1,103 @@
+import bcrypt from "bcryptjs";
+import type { User } from "../db/schema";
+import { InvalidCredentials, LoginThrottled, WrongPassword } from "./errors";
+import { type ClientInfo, Flow } from "./flow";
+import type { CurrentSession } from "./sessions";
+import { generateToken, isToken, sha256Hex } from "./tokens";
+
+/**
+ * One throwaway hash per cost, made once per isolate: a derived constant, not state. Unknown
+ * emails are compared against it so they cost the same bcrypt work as a wrong password.
+ */
+const dummyHashes = new Map<number, Promise<string>>();
+
+/** A password checked under the login throttle: who, and which remembered client asked. */
+interface Verified {
+  user: User;
+  /** The digest of the device token presented, when it is remembered for this account. */
+  trustedDeviceHash?: string;
+}
+
+/** Passwords: bcrypt hashes, checks under the login throttle, and changing one's own. */
+export class Passwords extends Flow {
+  /** A salted `$2b$` bcrypt hash, readable by Python's bcrypt. */
+  hashPassword(password: string): Promise<string> {
+    return bcrypt.hash(password, this.options.bcryptCost);
+  }
+
+  /** True only for a known email with its password. Does not count failures (see logIn). */
+  async validLogin(email: string, password: string): Promise<boolean> {
+    return this.checkPassword(await this.findUser({ email }), password);
+  }
+
+  /**
+   * Changes the password of the current session's user, given the current one (checked under the
+   * login throttle: a wrong one counts like a failed login). Every other session ends and the
+   * current one gets a new secret, returned (OWASP's renewal after a privilege change); every
+   * remembered client but this one is forgotten. The owner gets a notice.
+   */
+  async changePassword(
+    current: CurrentSession,
+    currentPassword: string,
+    newPassword: string,
+    deviceToken?: string,
+    client: ClientInfo = {},
+  ): Promise<string> {
+    const { user, trustedDeviceHash } = await this.verifyOwnPassword(current.user.email, currentPassword, deviceToken);
+    const secret = generateToken();
+    const changed = await this.db.changePassword(
+      user.id,
+      user.hashedPassword,
+      await this.hashPassword(newPassword),
+      { sessionId: current.session.id, newSecretHash: await sha256Hex(secret) },
+      trustedDeviceHash,
+    );
+    // A reset changed the password meanwhile: the one just checked no longer counts.
+    if (!changed) throw new WrongPassword("password changed during the request");
+    this.emit({ type: "password-changed", to: user.email, how: "changed", ...this.origin(client) });
+    return secret;
+  }
+
+  /** verifyPassword for a logged-in user's own account: a wrong password is WrongPassword. */
+  async verifyOwnPassword(email: string, password: string, deviceToken?: string): Promise<Verified> {
+    try {
+      return await this.verifyPassword(email, password, deviceToken);
+    } catch (error) {
+      if (error instanceof InvalidCredentials) throw new WrongPassword("wrong password");
+      throw error;
+    }
+  }
+
+  /**
+   * Checks `password` for `email` under the login throttle, in two queries at most: the claim
+   * (which also reads the user), then, on failure, the count. Throws LoginThrottled while the
+   * client's throttle is backing off, InvalidCredentials for a wrong password or unknown email.
+   */
+  async verifyPassword(email: string, password: string, deviceToken?: string): Promise<Verified> {
+    const now = this.now();
+    const presented = deviceToken !== undefined && isToken(deviceToken) ? await sha256Hex(deviceToken) : "";
+    const claim = await this.db.logins.claimLoginAttempt(email, presented, now, this.options.loginBackoffMaxSeconds);
+    const { user } = claim;
+    if (user && !claim.claimed) {
+      throw new LoginThrottled("login attempts paused after failures", Math.max(1, (claim.blockedUntil ?? now) - now));
+    }
+    const passwordMatches = await this.checkPassword(user, password);
+    if (!user || !passwordMatches) {
+      await this.db.logins.recordFailedLogin(email, now, this.options.loginBackoffMaxSeconds, claim.trusted ? presented : undefined);
+      throw new InvalidCredentials("bad credentials");
+    }
+    return { user, trustedDeviceHash: claim.trusted ? presented : undefined };
+  }
+
+  /**
+   * bcrypt-compares even when there is no user, against a hash of the same cost, so an unknown
+   * email takes as long as a wrong password (no timing oracle for which emails exist).
+   */
+  async checkPassword(user: User | null, password: string): Promise<boolean> {
+    if (user) return bcrypt.compare(password, user.hashedPassword);
+    const cost = this.options.bcryptCost;
+    if (!dummyHashes.has(cost)) dummyHashes.set(cost, this.hashPassword("edge-auth timing equaliser"));
+    await bcrypt.compare(password, await dummyHashes.get(cost)!);
+    return false;
+  }
+}

@@ -1,0 +1,184 @@
+import bcrypt from "bcryptjs";
+import type { DB } from "../db/db";
+import type { Session, User } from "../db/schema";
+import { countryCode, deviceLabel } from "./device-label";
+import { EmailNotVerified, InvalidCredentials, NoSuchSession } from "./errors";
+import { type ClientInfo, Flow } from "./flow";
+import type { AuthOptions } from "./options";
+import type { Passwords } from "./passwords";
+import { constantTimeEqual, generateToken, randomId, sha256Hex } from "./tokens";
+
+/** A live session and its user, as a request presents it (its cookie's secret). */
+export interface CurrentSession {
+  user: User;
+  session: Session;
+}
+
+/** A session as its owner sees it in a list. */
+export interface SessionInfo {
+  id: string;
+  device: string | null;
+  country: string | null;
+  createdAt: number;
+  lastUsedAt: number;
+  current: boolean;
+}
+
+/**
+ * The idle deadline (and last use) moves at most this often, so most reads of a session write
+ * nothing: an hour, or a tenth of the idle timeout when that is shorter, so that a session in
+ * use never reaches an idle deadline it should have moved past.
+ */
+export const SESSION_REFRESH_INTERVAL_SECONDS = 3600;
+
+export function sessionRefreshIntervalSeconds(idleTimeoutSeconds: number): number {
+  return Math.min(SESSION_REFRESH_INTERVAL_SECONDS, Math.floor(idleTimeoutSeconds / 10));
+}
+
+/** Sessions: logging in, reading the cookie's session, listing and ending them. */
+export class Sessions extends Flow {
+  constructor(
+    db: DB,
+    options: AuthOptions,
+    private readonly passwords: Passwords,
+  ) {
+    super(db, options);
+  }
+
+  /**
+   * Checks the password and opens a session (another one: a user may be logged in on several
+   * devices, up to maxSessionsPerUser) in two queries. Throws InvalidCredentials (unknown email
+   * or wrong password, indistinguishable) or LoginThrottled while the throttle this client falls
+   * under is backing off. `deviceToken` is the client's device cookie: a client that logged in
+   * to this account before has a throttle of its own, so failures from elsewhere cannot keep it
+   * out. Returns the session's secret and the client's new device token (rotated every login).
+   */
+  async logIn(
+    email: string,
+    password: string,
+    deviceToken?: string,
+    client: ClientInfo = {},
+  ): Promise<{ user: User; sessionId: string; deviceToken: string }> {
+    const { user, trustedDeviceHash } = await this.passwords.verifyPassword(email, password, deviceToken);
+    // After the password: a wrong one must not learn whether the address is verified. The right
+    // one ends the backoff its claim moved, as a login would.
+    if (this.options.requireEmailVerification && user.emailVerifiedAt === null) {
+      await this.db.logins.clearLoginBackoff(user.id, trustedDeviceHash);
+      throw new EmailNotVerified("email not verified");
+    }
+    const now = this.now();
+    const sessionId = generateToken();
+    // A new device token on every login: one planted in the browser or copied from it never lasts.
+    const device = generateToken();
+    // A raised BCRYPT_COST reaches existing users as they log in.
+    const rehash =
+      bcrypt.getRounds(user.hashedPassword) < this.options.bcryptCost
+        ? { hashedPassword: await this.passwords.hashPassword(password) }
+        : {};
+    const opened = await this.db.sessions.startSession(
+      user.id,
+      await this.newSession(sessionId, now, client),
+      this.options.maxSessionsPerUser,
+      rehash,
+      user.hashedPassword,
+      { tokenHash: await sha256Hex(device), trustedHash: trustedDeviceHash, now },
+    );
+    // The password changed (a reset) between the check and now: the old one no longer counts.
+    if (!opened) throw new InvalidCredentials("password changed during login");
+    return { user, sessionId, deviceToken: device };
+  }
+
+  /** Starts a new session for the user and returns its secret; null for an unknown email. */
+  async createSession(email: string, client: ClientInfo = {}): Promise<string | null> {
+    const user = await this.findUser({ email });
+    if (!user) return null;
+    const sessionId = generateToken();
+    await this.db.sessions.startSession(user.id, await this.newSession(sessionId, this.now(), client), this.options.maxSessionsPerUser);
+    return sessionId;
+  }
+
+  /**
+   * The live session a cookie's secret names, with its user; null otherwise. One query by the
+   * digest's index; an expired session is deleted on sight, and the idle deadline of a live one
+   * moves (with last use) at most once per refresh step.
+   */
+  async getSession(secret: string | null | undefined): Promise<CurrentSession | null> {
+    if (!secret) return null;
+    const digest = await sha256Hex(secret);
+    const found = await this.db.sessions.findSession(digest);
+    if (!found || !constantTimeEqual(found.session.secretHash, digest)) return null;
+    const { session } = found;
+    const now = this.now();
+    if (session.expiresAt <= now || session.idleExpiresAt <= now) {
+      await this.db.sessions.deleteSession(session.id);
+      return null;
+    }
+    const idleExpiresAt = Math.min(now + this.options.sessionIdleTimeoutSeconds, session.expiresAt);
+    if (session.idleExpiresAt <= idleExpiresAt - sessionRefreshIntervalSeconds(this.options.sessionIdleTimeoutSeconds)) {
+      await this.db.sessions.touchSession(session.id, idleExpiresAt, now);
+      session.idleExpiresAt = idleExpiresAt;
+      session.lastUsedAt = now;
+    }
+    return found;
+  }
+
+  /** The user of a live session, or null (the seed's name). */
+  async getUserFromSessionId(sessionId: string | null | undefined): Promise<User | null> {
+    return (await this.getSession(sessionId))?.user ?? null;
+  }
+
+  /** Logs the user out everywhere: every session ends. */
+  async destroySession(userId: number): Promise<void> {
+    await this.db.sessions.endSessions(userId);
+  }
+
+  /** Ends the session a client presents, in one query; false when it was not live. */
+  async endSession(sessionId: string | null | undefined): Promise<boolean> {
+    if (!sessionId) return false;
+    return (await this.db.sessions.endSession(await sha256Hex(sessionId), this.now())) !== null;
+  }
+
+  /** The user's live sessions, most recently used first, the current one marked. */
+  async listSessions(current: CurrentSession): Promise<SessionInfo[]> {
+    const rows = await this.db.sessions.listSessions(current.user.id, this.now());
+    return rows.map((s) => ({
+      id: s.id,
+      device: s.device,
+      country: s.country,
+      createdAt: s.createdAt,
+      lastUsedAt: s.lastUsedAt,
+      current: s.id === current.session.id,
+    }));
+  }
+
+  /** Ends one of the user's own sessions; another user's id is answered like an unknown one. */
+  async endSessionById(current: CurrentSession, sessionId: string): Promise<void> {
+    // Anything but a public id's shape is as unknown as an id of someone else's.
+    if (!/^[0-9a-f]{32}$/.test(sessionId) || !(await this.db.sessions.endSessionById(current.user.id, sessionId))) {
+      throw new NoSuchSession("no such session");
+    }
+  }
+
+  /** Ends every session of the user but the current one; returns how many ended. */
+  async endOtherSessions(current: CurrentSession): Promise<number> {
+    return this.db.sessions.endSessions(current.user.id, current.session.id);
+  }
+
+  /** Ends every session of the user, the current one included; returns how many ended. */
+  async endAllSessions(current: CurrentSession): Promise<number> {
+    return this.db.sessions.endSessions(current.user.id);
+  }
+
+  private async newSession(secret: string, now: number, client: ClientInfo) {
+    return {
+      id: randomId(),
+      secretHash: await sha256Hex(secret),
+      createdAt: now,
+      expiresAt: now + this.options.sessionLifetimeSeconds,
+      idleExpiresAt: Math.min(now + this.options.sessionIdleTimeoutSeconds, now + this.options.sessionLifetimeSeconds),
+      lastUsedAt: now,
+      device: deviceLabel(client.userAgent),
+      country: countryCode(client.country),
+    };
+  }
+}

@@ -1,0 +1,204 @@
+import { and, desc, eq, getTableColumns, gt, ne, notInArray, type SQL, sql } from "drizzle-orm";
+import { QueryBuilder } from "drizzle-orm/sqlite-core";
+import { endLinks, PENDING_CHANGE } from "./email-tokens";
+import { type DeviceLogin, NO_LOGIN_BACKOFF, rememberDeviceStatements } from "./logins";
+import { type Session, sessions, type User, users } from "./schema";
+import { bindPlaceholders, cached, Store } from "./store";
+import { checkChanges, toUser, type UserChanges, userColumns } from "./users";
+
+/** A session row as it is inserted. */
+export type NewSession = Omit<Session, "userId">;
+
+const sessionColumns = getTableColumns(sessions);
+
+/** The session half of a session lookup's row, whose columns carry an `s_` prefix. */
+function toSession(row: Record<string, unknown>): Session {
+  const session: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(sessionColumns)) session[key] = row[`s_${column.name}`] ?? null;
+  return session as Session;
+}
+
+/**
+ * sessions: one row per session (Lucia's model), found by the digest of the cookie's secret,
+ * named in lists by a public id. Opening one also remembers the client (logins.ts) and caps the
+ * user's sessions, in the same batch.
+ */
+export class SessionStore extends Store {
+  /** The session with this secret digest and its user, in one query (the digest's index). */
+  async findSession(secretHash: string): Promise<{ user: User; session: Session } | null> {
+    const query = cached("session", () =>
+      new QueryBuilder()
+        .select({
+          ...userColumns,
+          // Prefixed: D1 returns rows keyed by column name, and both tables have id and created_at.
+          ...Object.fromEntries(Object.values(sessionColumns).map((column) => [`s_${column.name}`, sql`${column}`.as(`s_${column.name}`)])),
+        })
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(eq(sessions.secretHash, sql.placeholder("secretHash")))
+        .limit(1)
+        .toSQL(),
+    );
+    const row = await this.run("findSession", "read", () =>
+      this.db.$client
+        .prepare(query.sql)
+        .bind(...bindPlaceholders(query.params, { secretHash }))
+        .first<Record<string, unknown>>(),
+    );
+    return row ? { user: toUser(row), session: toSession(row) } : null;
+  }
+
+  /**
+   * Opens a session after a good password, ending the backoff of the throttle the attempt used
+   * (and maybe re-hashing), and keeps the user's `maxSessions` most recently used sessions, all
+   * in one batch. With `verifiedHash`, only while the stored hash is still the one the password
+   * was checked against: a login racing a password reset must not open a session or undo the
+   * new password. With `device`, the client is remembered for the account. Returns false when
+   * the hash check failed.
+   */
+  async startSession(
+    userId: number,
+    session: NewSession,
+    maxSessions: number,
+    changes: Pick<UserChanges, "hashedPassword"> = {},
+    verifiedHash?: string,
+    device?: DeviceLogin,
+  ): Promise<boolean> {
+    checkChanges(changes);
+    const sameHash = and(eq(users.id, userId), verifiedHash === undefined ? undefined : eq(users.hashedPassword, verifiedHash));
+    // A login from a remembered client leaves the account's backoff (aimed at unknown clients) as it is.
+    const backoff = device?.trustedHash !== undefined ? {} : NO_LOGIN_BACKOFF;
+    const userChanges = { ...backoff, ...changes };
+    // A lost attempt landed if the session (its random id) exists: the batch is all-or-nothing.
+    const landed = async () => ((await this.sessionExists(session.id)) ? { result: true } : ("absent" as const));
+    return this.run("startSession", { landed, applied: Boolean }, async () => {
+      const [opened] = await this.db.batch([
+        this.insertSession(userId, session, sameHash),
+        this.capSessions(userId, maxSessions),
+        ...(device ? rememberDeviceStatements(this.db, userId, sameHash, device) : []),
+        // Last: it may re-hash, which would change what `sameHash` sees. (Nothing to change for a
+        // remembered client's login without a re-hash.)
+        ...(Object.keys(userChanges).length > 0 ? [this.db.update(users).set(userChanges).where(sameHash)] : []),
+      ]);
+      return opened.length > 0;
+    });
+  }
+
+  private async sessionExists(sessionId: string): Promise<boolean> {
+    return (await this.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.id, sessionId)).limit(1)).length > 0;
+  }
+
+  /** Moves a session's idle deadline and last use (at most once per refresh step). */
+  async touchSession(sessionId: string, idleExpiresAt: number, lastUsedAt: number): Promise<void> {
+    await this.run("touchSession", "read", () =>
+      this.db.update(sessions).set({ idleExpiresAt, lastUsedAt }).where(eq(sessions.id, sessionId)),
+    );
+  }
+
+  /** Deletes one session by its public id (an expired one, say). */
+  async deleteSession(sessionId: string): Promise<void> {
+    await this.run("deleteSession", "read", () => this.db.delete(sessions).where(eq(sessions.id, sessionId)));
+  }
+
+  /**
+   * Ends the session with this digest whatever its state, in one round trip (a batch); returns
+   * the user's id when the session was still live at `now`, else null. (The first statement's
+   * WHERE decides liveness; the second removes an expired row too.)
+   */
+  async endSession(secretHash: string, now: number): Promise<number | null> {
+    // "once": a repeat of a landed attempt would find nothing and answer "not logged in".
+    const [endedLive] = await this.run("endSession", "once", () =>
+      this.db.batch([
+        this.db
+          .delete(sessions)
+          .where(and(eq(sessions.secretHash, secretHash), gt(sessions.expiresAt, now), gt(sessions.idleExpiresAt, now)))
+          .returning({ userId: sessions.userId }),
+        this.db.delete(sessions).where(eq(sessions.secretHash, secretHash)),
+      ]),
+    );
+    return endedLive[0]?.userId ?? null;
+  }
+
+  /** The user's live sessions, most recently used first. */
+  async listSessions(userId: number, now: number): Promise<Session[]> {
+    return this.run("listSessions", "read", () =>
+      this.db
+        .select()
+        .from(sessions)
+        .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, now), gt(sessions.idleExpiresAt, now)))
+        .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt)),
+    );
+  }
+
+  /** Ends one of the user's sessions by public id; false when the user has no such session. */
+  async endSessionById(userId: number, sessionId: string): Promise<boolean> {
+    const ended = await this.run("endSessionById", "once", () =>
+      this.db
+        .delete(sessions)
+        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
+        .returning({ id: sessions.id }),
+    );
+    return ended.length > 0;
+  }
+
+  /**
+   * Ends every session of the user, or every one but `except`, and any pending address change
+   * (someone logged in elsewhere may have asked for it); returns how many sessions ended.
+   */
+  async endSessions(userId: number, except?: string): Promise<number> {
+    // "once": the answer says how many ended, which a repeat would not know.
+    const [ended] = await this.run("endSessions", "once", () =>
+      this.db.batch([
+        this.db
+          .delete(sessions)
+          .where(and(eq(sessions.userId, userId), except === undefined ? undefined : ne(sessions.id, except)))
+          .returning({ id: sessions.id }),
+        endLinks(this.db, userId, PENDING_CHANGE),
+      ]),
+    );
+    return ended.length;
+  }
+
+  /** INSERT ... SELECT, so the session is only created while `guard` (on users) holds. */
+  private insertSession(userId: number, session: NewSession, guard: SQL | undefined) {
+    return this.db
+      .insert(sessions)
+      .select(
+        this.db
+          .select({
+            id: sql`${session.id}`.as("id"),
+            userId: users.id,
+            secretHash: sql`${session.secretHash}`.as("secret_hash"),
+            createdAt: sql`${session.createdAt}`.as("created_at"),
+            expiresAt: sql`${session.expiresAt}`.as("expires_at"),
+            idleExpiresAt: sql`${session.idleExpiresAt}`.as("idle_expires_at"),
+            lastUsedAt: sql`${session.lastUsedAt}`.as("last_used_at"),
+            device: sql`${session.device}`.as("device"),
+            country: sql`${session.country}`.as("country"),
+          })
+          .from(users)
+          .where(and(eq(users.id, userId), guard)),
+      )
+      .returning({ id: sessions.id });
+  }
+
+  /** Keeps the user's `max` most recently used sessions (the one just opened is the newest). */
+  private capSessions(userId: number, max: number) {
+    return this.db
+      .delete(sessions)
+      .where(
+        and(
+          eq(sessions.userId, userId),
+          notInArray(
+            sessions.id,
+            this.db
+              .select({ id: sessions.id })
+              .from(sessions)
+              .where(eq(sessions.userId, userId))
+              .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt))
+              .limit(max),
+          ),
+        ),
+      );
+  }
+}
