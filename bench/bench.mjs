@@ -315,7 +315,7 @@ async function main() {
 
     const raw = readFileSync(bundle);
     const gzipped = gzipSync(raw, { level: 9 }).byteLength;
-    // The bound we hold the bundle to (README, Performance): well under better-auth's 215 KB gzip.
+    // The bound we hold the bundle to (docs/performance.md): well under better-auth's 215 KB gzip.
     const betterAuth = 215_000;
     console.log(
       `\n## Worker bundle (wrangler deploy --dry-run --outdir)\n\n${fmt(raw.byteLength)} bytes raw, ${fmt(gzipped)} bytes gzip: ${fmt(
