@@ -22,18 +22,36 @@ export { EMAIL_TOKEN_LIFETIME_SECONDS } from "./email";
  * getResetPasswordToken, updatePassword) keep their meaning.
  */
 export class Auth {
-  readonly passwords: Passwords;
-  readonly sessions: Sessions;
-  readonly reset: PasswordReset;
-  readonly email: EmailAddresses;
-  readonly accounts: Accounts;
+  #passwords?: Passwords;
+  #sessions?: Sessions;
+  #reset?: PasswordReset;
+  #email?: EmailAddresses;
+  #accounts?: Accounts;
 
-  constructor(db: DB, options: AuthOptions) {
-    this.passwords = new Passwords(db, options);
-    this.sessions = new Sessions(db, options, this.passwords);
-    this.reset = new PasswordReset(db, options, this.passwords);
-    this.email = new EmailAddresses(db, options, this.passwords);
-    this.accounts = new Accounts(db, options, this.passwords);
+  constructor(
+    private readonly db: DB,
+    private readonly options: AuthOptions,
+  ) {}
+
+  // Each flow is made on first use: a request needs one or two.
+  get passwords(): Passwords {
+    return (this.#passwords ??= new Passwords(this.db, this.options));
+  }
+
+  get sessions(): Sessions {
+    return (this.#sessions ??= new Sessions(this.db, this.options, this.passwords));
+  }
+
+  get reset(): PasswordReset {
+    return (this.#reset ??= new PasswordReset(this.db, this.options, this.passwords));
+  }
+
+  get email(): EmailAddresses {
+    return (this.#email ??= new EmailAddresses(this.db, this.options, this.passwords));
+  }
+
+  get accounts(): Accounts {
+    return (this.#accounts ??= new Accounts(this.db, this.options, this.passwords));
   }
 
   // --- Passwords (passwords.ts) -------------------------------------------------------------
