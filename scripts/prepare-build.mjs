@@ -7,7 +7,7 @@
 //   src/http/openapi.ts);
 // - build/zod.worker.js, the bundle's zod without its JSON Schema code (scripts/lib/worker-zod.mjs).
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -41,11 +41,38 @@ export function prepareBuild() {
     if (!existsSync(to) || statSync(to).size !== statSync(from).size || statSync(to).mtimeMs < statSync(from).mtimeMs)
       copyFileSync(from, to);
   }
+  // Each output is made again only when something it is made from is newer (every wrangler
+  // command runs this step; a second or two each when they are).
   // In Node with the real generator (the Worker bundle has none): about a second.
-  execFileSync(process.execPath, OPENAPI_COMMAND, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  const document = path.join(root, "public/openapi.json");
+  if (stale(document, [path.join(root, "src"), path.join(root, "scripts/lib/openapi-document.ts"), path.join(root, "package-lock.json")])) {
+    execFileSync(process.execPath, OPENAPI_COMMAND, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  }
   // A child process: esbuild's plugins need its asynchronous API, and this step is synchronous.
-  execFileSync(process.execPath, [path.join(root, "scripts/lib/worker-zod.mjs")], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  const workerZod = path.join(root, "build/zod.worker.js");
+  if (
+    stale(workerZod, [path.join(root, "build/zod.js"), path.join(root, "scripts/lib/worker-zod.mjs"), path.join(root, "package-lock.json")])
+  ) {
+    execFileSync(process.execPath, [path.join(root, "scripts/lib/worker-zod.mjs")], { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
+  }
   return version;
+}
+
+/** The newest modification time of a file, or of any file in a folder (recursively). */
+function newest(target) {
+  const stat = statSync(target, { throwIfNoEntry: false });
+  if (!stat) return 0;
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(target, { recursive: true }).reduce(
+    (latest, file) => Math.max(latest, statSync(path.join(target, file)).mtimeMs),
+    stat.mtimeMs,
+  );
+}
+
+/** Whether `output` is missing or older than any of `sources`. */
+function stale(output, sources) {
+  const made = statSync(output, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  return made === 0 || sources.some((source) => newest(source) > made);
 }
 
 /**
@@ -88,7 +115,10 @@ async function guardWranglerRun(env) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { values } = parseArgs({ options: { env: { type: "string" } } });
-  await guardWranglerRun(values.env ?? process.env.CLOUDFLARE_ENV ?? "");
+  // Each environment's [build] names it (--env); wrangler picks that build command itself when
+  // CLOUDFLARE_ENV names an environment, so without --env this is the top level's, whatever
+  // CLOUDFLARE_ENV says (`CLOUDFLARE_ENV=production wrangler deploy --env ""` deploys the top level).
+  await guardWranglerRun(values.env ?? "");
   console.log(
     `prepare-build: Swagger UI ${prepareBuild()} in public/docs/, the OpenAPI document in public/openapi.json, the bundle's zod in build/zod.worker.js`,
   );

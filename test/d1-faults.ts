@@ -39,3 +39,47 @@ export function sequencedD1(real: D1Database, tag: string, log: string[]): D1Dat
     },
   } as unknown as D1Database;
 }
+
+/**
+ * A D1 binding whose first batch that `holds` (given the batch's statements' SQL) waits until
+ * `open()` is called; `reached` resolves when it starts waiting. For races that need one request
+ * to stop between its checks and its write while another runs.
+ */
+export function gatedD1(real: D1Database, holds: (sql: string[]) => boolean) {
+  const sqlOf = new WeakMap<object, string>();
+  const originals = new WeakMap<object, D1PreparedStatement>();
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  let reached!: () => void;
+  const arrived = new Promise<void>((resolve) => (reached = resolve));
+  let used = false;
+  const wrap = (statement: D1PreparedStatement, sql: string): D1PreparedStatement => {
+    const wrapped = {
+      bind: (...values: unknown[]) => wrap(statement.bind(...values), sql),
+      run: () => statement.run(),
+      all: () => statement.all(),
+      first: (column?: string) => (column === undefined ? statement.first() : statement.first(column)),
+      raw: (options?: { columnNames?: boolean }) => statement.raw(options as { columnNames: true }),
+    } as unknown as D1PreparedStatement;
+    sqlOf.set(wrapped, sql);
+    originals.set(wrapped, statement);
+    return wrapped;
+  };
+  const db = {
+    prepare: (sql: string) => wrap(real.prepare(sql), sql),
+    batch: async (statements: D1PreparedStatement[]) => {
+      if (!used && holds(statements.map((s) => sqlOf.get(s) ?? ""))) {
+        used = true;
+        reached();
+        await gate;
+      }
+      return real.batch(statements.map((s) => originals.get(s) ?? s));
+    },
+    exec: (sql: string) => real.exec(sql),
+    dump: () => real.dump(),
+    withSession: () => {
+      throw new Error("not wrapped");
+    },
+  } as unknown as D1Database;
+  return { db, reached: arrived, open: () => open() };
+}

@@ -190,6 +190,14 @@ describe("every statement the app sends uses an index", () => {
     });
     await run("PUT", "/profile/email", { ...withMail, cookie: mover.cookie, form: { password: "pw", new_email: uniqueEmail() } });
     await run("POST", "/cancel_email_change", { ...withMail, form: { token: tokenOf(mail.sent.at(-2), "/account/email/cancel") } });
+    // A confirmed change undone from the old address.
+    const undone = await loggedIn(uniqueEmail(), "pw");
+    await run("PUT", "/profile/email", { ...withMail, cookie: undone.cookie, form: { password: "pw", new_email: uniqueEmail() } });
+    await run("POST", "/confirm_email", { ...withMail, form: { token: tokenOf(mail.sent.at(-1), "/account/email/confirm") } });
+    await run("POST", "/revert_email_change", {
+      ...withMail,
+      form: { token: tokenOf(mail.sent.at(-1), "/account/email/revert"), new_password: "back" },
+    });
 
     // The clean-up, and a reset through Auth without the email (the token's own index).
     const d1 = countingD1(env.DB);
@@ -265,6 +273,7 @@ describe("every statement the app sends uses an index", () => {
       "sessions_user_id_last_used_at_idx",
       "sqlite_autoindex_email_tokens_1",
       "sqlite_autoindex_login_devices_1",
+      "sqlite_autoindex_mail_counts_1",
       "sqlite_autoindex_sessions_1",
       "users_email_unique",
       "users_reset_token_idx",

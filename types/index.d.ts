@@ -414,6 +414,29 @@ export type AppSchema = {
       };
     };
   };
+  "/account/email/revert": {
+    $get: {
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        query: {
+          token: string | string[];
+        };
+      };
+    };
+    $post: {
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        json: {
+          token: string;
+          new_password: string;
+        };
+      };
+    };
+  };
   "/verify_email": {
     $post: {
       output: {
@@ -469,6 +492,22 @@ export type AppSchema = {
       input: {
         json: {
           token: string;
+        };
+      };
+    };
+  };
+  "/revert_email_change": {
+    $post: {
+      output: {
+        email: string;
+        message: "address restored";
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        json: {
+          token: string;
+          new_password: string;
         };
       };
     };

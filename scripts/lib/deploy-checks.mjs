@@ -4,7 +4,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { parseEnv } from "node:util";
+import { parseEnv, stripVTControlCharacters } from "node:util";
 import { unstable_readConfig } from "wrangler";
 import { deployedVars, root, workerModule } from "./settings.mjs";
 
@@ -44,8 +44,14 @@ export function deployedSecretNames(env) {
     );
     return { names: new Set(JSON.parse(output.slice(output.indexOf("["))).map((secret) => secret.name)) };
   } catch (error) {
-    const said = `${error.stderr ?? ""}${error.stdout ?? ""}`.split("\n").find((line) => /\S/.test(line) && !/^\s*[▲⛅─]/.test(line));
-    return { error: (said ?? error.message).replace(/^\W+/, "").trim().slice(0, 200) };
+    const output = stripVTControlCharacters(`${error.stderr ?? ""}${error.stdout ?? ""}`);
+    const said = output.split("\n").find((line) => /\S/.test(line) && !/^\s*[▲⛅─]/.test(line));
+    return {
+      error: stripVTControlCharacters(said ?? error.message)
+        .replace(/^\W+/, "")
+        .trim()
+        .slice(0, 200),
+    };
   }
 }
 
@@ -91,6 +97,15 @@ export function deployRefusals(env, { secrets, allow = {} } = {}) {
     if (needed.length > 0) {
       refusals.push(
         `cannot tell whether ${needed.join(", ")} ${needed.length === 1 ? "is" : "are"} set for ${env}: \`wrangler secret list --env ${env}\` failed (${secrets.error}). Log in (\`npx wrangler login\`, or CLOUDFLARE_API_TOKEN), or give the secrets to this deploy: --secrets-file <file>`,
+      );
+    }
+  }
+
+  // A secret written into wrangler.toml is committed with it: it belongs in `wrangler secret put`.
+  for (const name of Object.keys(SECRET_SETTINGS)) {
+    if (name in vars) {
+      refusals.push(
+        `${name} is in wrangler.toml ${where}, which is committed: remove it there and set it as a secret (\`npx wrangler secret put ${name} --env ${env}\`)`,
       );
     }
   }

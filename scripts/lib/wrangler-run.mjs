@@ -38,8 +38,29 @@ export function wranglerArgv(pid = process.ppid, depth = 6) {
   return undefined;
 }
 
-/** True for `--dry-run`, false without it, undefined when the arguments cannot be read. */
+const FALSE = new Set(["false", "0", "no", "off"]);
+
+/**
+ * Whether the arguments ask for a dry run, as wrangler's parser (yargs) reads them: `--dry-run`,
+ * `--dryRun` or `--dry-run=<value>`, where a following or attached false, 0, no or off means
+ * no (`--dry-run false`), and `--no-dry-run` means no; the last one given counts. Undefined
+ * when the arguments cannot be read.
+ */
 export function isDryRun(argv = wranglerArgv()) {
   if (argv === undefined) return undefined;
-  return argv.some((arg) => arg === "--dry-run" || arg === "--dry-run=true" || arg === "--dryRun");
+  let dryRun = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const flag = /^--(no-)?(dry-run|dryRun)(?:=(.*))?$/.exec(arg);
+    if (!flag) continue;
+    if (flag[1]) {
+      dryRun = false;
+    } else if (flag[3] !== undefined) {
+      dryRun = !FALSE.has(flag[3].toLowerCase());
+    } else {
+      const next = argv[i + 1]?.toLowerCase();
+      dryRun = !(next !== undefined && FALSE.has(next));
+    }
+  }
+  return dryRun;
 }

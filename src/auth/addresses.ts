@@ -32,7 +32,8 @@ export function normaliseEmail(raw: string): string {
 /**
  * RFC 5322's addr-spec in its plain (dot-atom) form: a local part of letters, digits and
  * `!#$%&'*+-/=?^_\`{|}~` (non-ASCII letters too, RFC 6532) in dot-separated runs, `@`, then
- * dot-separated labels of letters, digits and hyphens. No display name, quotes, comments,
+ * dot-separated labels of letters, digits and hyphens (at least two, written in Unicode, none
+ * starting or ending with a hyphen, a top-level domain that is not a number). No display name, quotes, comments,
  * domain literal, spaces or `<>()[],;:\\"`: an address outside it could carry a second recipient
  * or a header into a mail's `To` (`victim<attacker@evil.example>`, `bcc:x@evil.example`).
  */
@@ -46,7 +47,22 @@ const PLAIN_ADDRESS = new RegExp(`^${ATEXT}(?:\\.${ATEXT})*@${LABEL}(?:\\.${LABE
  * looser rule (emailProblem), so accounts made before it are not locked out.
  */
 export function isPlainAddress(email: string): boolean {
-  return emailProblem(email) === undefined && PLAIN_ADDRESS.test(email);
+  if (emailProblem(email) !== undefined || !PLAIN_ADDRESS.test(email)) return false;
+  const at = email.lastIndexOf("@");
+  const [local, domain] = [email.slice(0, at), email.slice(at + 1)];
+  // RFC 2047 encoded words (`=?utf-8?q?...?=`): some mail software decodes them in addresses.
+  if (local.includes("=?") || local.includes("?=")) return false;
+  const labels = domain.split(".");
+  return (
+    // A host mail can be delivered to: a name with a top-level domain that is not a number (no
+    // `localhost`, `1.2.3.4` or `123`), no label that starts or ends with a hyphen...
+    labels.length >= 2 &&
+    !/^\d+$/.test(labels.at(-1)!) &&
+    labels.every((label) => !label.startsWith("-") && !label.endsWith("-")) &&
+    // ...and written in Unicode, the form addresses are kept in: `xn--bcher-kva` would be another
+    // spelling of `bücher`, another account and another mail cap.
+    labels.every((label) => !label.startsWith("xn--"))
+  );
 }
 
 /** Why a normalised address is refused, or undefined when it is fine. */

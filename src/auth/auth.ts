@@ -145,6 +145,10 @@ export class Auth {
     return this.email.confirmEmailChange(token, client);
   }
 
+  revertEmailChange(token: string, newPassword: string, client?: ClientInfo): Promise<string> {
+    return this.email.revertEmailChange(token, newPassword, client);
+  }
+
   resendVerification(email: string): Promise<void> {
     return this.email.resendVerification(email);
   }

@@ -1,6 +1,6 @@
 import type { DB } from "../db/db";
 import { isPlainAddress } from "./addresses";
-import { InvalidEmailToken, UserAlreadyExists } from "./errors";
+import { InvalidEmailToken, NotLoggedIn, UserAlreadyExists } from "./errors";
 import { type ClientInfo, Flow } from "./flow";
 import type { AuthOptions } from "./options";
 import type { Passwords } from "./passwords";
@@ -9,6 +9,8 @@ import { addressDigest, generateToken, sha256Hex } from "./tokens";
 
 /** How long a link sent to prove an address (verification, address change) works. */
 export const EMAIL_TOKEN_LIFETIME_SECONDS = 24 * 60 * 60;
+/** How long the old address can undo a confirmed change: a week, for someone back from a trip. */
+export const REVERT_LINK_LIFETIME_SECONDS = 7 * 24 * 60 * 60;
 
 /** Proving an address (verification links) and moving an account to another one. */
 export class EmailAddresses extends Flow {
@@ -42,14 +44,18 @@ export class EmailAddresses extends Flow {
     const change = await this.newLink(EMAIL_TOKEN_LIFETIME_SECONDS);
     const cancel = generateToken();
     const stored = await this.db.emailTokens.addChangeToken(
-      user.id,
+      { id: user.id, verifiedHash: user.hashedPassword, sessionId: current.session.id },
       newEmail,
-      await addressDigest(newEmail),
+      { newAddressHash: await addressDigest(newEmail), currentAddressHash: await addressDigest(user.email) },
       change,
       await sha256Hex(cancel),
       trustedDeviceHash,
     );
-    if (!stored) return;
+    // Past a cap: the same answer, nothing stored or sent.
+    if (stored === "capped") return;
+    // The session ended or the password changed while this request ran (a reset, "log out
+    // everywhere"): the change must not outlive what was meant to end it.
+    if (stored === "stale") throw new NotLoggedIn("session ended during the request");
     this.emit({ type: "email-change-requested", to: user.email, newEmail, token: cancel, ...this.origin(client) });
     this.emit({ type: "confirm-new-email", to: newEmail, token: change.token, expiresAt: change.expiresAt });
   }
@@ -62,13 +68,28 @@ export class EmailAddresses extends Flow {
 
   /**
    * Follows an address-change link: the account's address becomes the new one (verified), if
-   * nobody registered it meanwhile (UserAlreadyExists). The old address gets a notice.
+   * nobody registered it meanwhile (UserAlreadyExists). The old address gets a notice, with a
+   * link that undoes the change for REVERT_LINK_LIFETIME_SECONDS (revertEmailChange).
    */
   async confirmEmailChange(token: string, client: ClientInfo = {}): Promise<string> {
-    const changed = await this.db.emailTokens.spendChangeToken(await sha256Hex(token), this.now());
+    const revert = await this.newLink(REVERT_LINK_LIFETIME_SECONDS);
+    const changed = await this.db.emailTokens.spendChangeToken(await sha256Hex(token), this.now(), revert);
     if (!changed) throw new InvalidEmailToken("invalid email token");
-    this.emit({ type: "email-changed", to: changed.oldEmail, newEmail: changed.newEmail, ...this.origin(client) });
+    this.emit({ type: "email-changed", to: changed.oldEmail, newEmail: changed.newEmail, token: revert.token, ...this.origin(client) });
     return changed.newEmail;
+  }
+
+  /**
+   * Follows the undo link of a confirmed change (mailed to the old address): the account gets
+   * that address back with `newPassword`, and everyone is logged out; whoever made the change,
+   * even knowing the old password, is out. The address gets a notice.
+   */
+  async revertEmailChange(token: string, newPassword: string, client: ClientInfo = {}): Promise<string> {
+    const hashedPassword = await this.passwords.hashPassword(newPassword);
+    const email = await this.db.emailTokens.revertEmailChange(await sha256Hex(token), this.now(), hashedPassword);
+    if (email === null) throw new InvalidEmailToken("invalid email token");
+    this.emit({ type: "email-restored", to: email, ...this.origin(client) });
+    return email;
   }
 
   /**

@@ -61,6 +61,12 @@ export class TooManyAttempts extends DomainError {
 /** Consecutive failed logins put the account in backoff. */
 export class LoginThrottled extends TooManyAttempts {}
 
+/**
+ * The account changed its password PASSWORD_CHANGES_PER_HOUR times this hour: each change mails
+ * a notice, which is never dropped, so the changes themselves wait.
+ */
+export class TooManyPasswordChanges extends TooManyAttempts {}
+
 /** A client IP went over a route's rate limit. */
 export class RateLimited extends TooManyAttempts {}
 

@@ -21,7 +21,10 @@ export type AuthEvent =
   | { type: "confirm-new-email"; to: string; token: string; expiresAt: number }
   /** Notices to the account's address (for an address change, the old one). */
   | ({ type: "password-changed"; to: string; how: "changed" | "reset" } & ChangeOrigin)
-  | ({ type: "email-changed"; to: string; newEmail: string } & ChangeOrigin)
+  /** To the old address: the change is done; `token` undoes it (with a new password). */
+  | ({ type: "email-changed"; to: string; newEmail: string; token: string } & ChangeOrigin)
+  /** To the address an undo link gave back: done, everyone logged out, the new password set. */
+  | ({ type: "email-restored"; to: string } & ChangeOrigin)
   /** To the current address: a move to `newEmail` was asked for; `token` cancels it. */
   | ({ type: "email-change-requested"; to: string; newEmail: string; token: string } & ChangeOrigin)
   | ({ type: "account-deleted"; to: string } & ChangeOrigin);

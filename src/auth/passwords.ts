@@ -1,6 +1,6 @@
 import bcrypt from "bcryptjs";
 import type { User } from "../db/schema";
-import { InvalidCredentials, LoginThrottled, WrongPassword } from "./errors";
+import { InvalidCredentials, LoginThrottled, TooManyPasswordChanges, WrongPassword } from "./errors";
 import { type ClientInfo, Flow } from "./flow";
 import type { CurrentSession } from "./sessions";
 import { generateToken, isToken, sha256Hex } from "./tokens";
@@ -45,13 +45,20 @@ export class Passwords extends Flow {
   ): Promise<string> {
     const { user, trustedDeviceHash } = await this.verifyOwnPassword(current.user.email, currentPassword, deviceToken);
     const secret = generateToken();
-    const changed = await this.db.changePassword(
+    const now = this.now();
+    const { changed, limitedUntil } = await this.db.changePassword(
       user.id,
       user.hashedPassword,
       await this.hashPassword(newPassword),
       { sessionId: current.session.id, newSecretHash: await sha256Hex(secret) },
+      { key: await sha256Hex(`password-changes:${user.id}`), now },
       trustedDeviceHash,
     );
+    if (limitedUntil !== undefined) {
+      // The password was right: it must not leave the owner waiting as a wrong one would.
+      await this.db.logins.clearLoginBackoff(user.id, trustedDeviceHash);
+      throw new TooManyPasswordChanges("too many password changes", limitedUntil - now);
+    }
     // A reset changed the password meanwhile: the one just checked no longer counts.
     if (!changed) throw new WrongPassword("password changed during the request");
     this.emit({ type: "password-changed", to: user.email, how: "changed", ...this.origin(client) });

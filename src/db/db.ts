@@ -4,7 +4,7 @@ import { CleanUpStore } from "./clean-up";
 import { EmailTokenStore, endLinks, insertLink, type NewLink, PENDING_CHANGE } from "./email-tokens";
 import { NoResultFound, UserAlreadyExists } from "./errors";
 import { LoginStore, NO_LOGIN_BACKOFF } from "./logins";
-import { countLinkMail, withinMailCap } from "./mail-counts";
+import { countInHour, countLinkMail, LINK_MAIL_WINDOW_SECONDS, PASSWORD_CHANGES_PER_HOUR, withinCount, withinMailCap } from "./mail-counts";
 import { DEFAULT_D1_TIMEOUT_MS, type RetryOptions } from "./resilience";
 import { ResetTokenStore } from "./reset-tokens";
 import { emailTokens, loginDevices, sessions, type User, users } from "./schema";
@@ -138,24 +138,29 @@ export class DB extends Store {
    * Sets a new password hash while the stored one is still `verifiedHash`, and in the same batch
    * ends every other session, gives the current one a new secret, forgets every remembered
    * client but this one (`keepDeviceHash`), ends every reset link and pending address change and
-   * ends the login backoff. Returns false (nothing
-   * changed) when the hash changed meanwhile (a reset won the race).
+   * ends the login backoff; all only while the account's password changes this hour (counted
+   * under `limit.key`) are within PASSWORD_CHANGES_PER_HOUR, since each mails a notice that is
+   * never dropped. Says whether it changed, or until when it is limited; neither when the hash
+   * changed meanwhile (a reset won the race).
    */
   async changePassword(
     userId: number,
     verifiedHash: string,
     hashedPassword: string,
     current: { sessionId: string; newSecretHash: string },
+    limit: { key: string; now: number },
     keepDeviceHash = "",
-  ): Promise<boolean> {
+  ): Promise<{ changed: boolean; limitedUntil?: number }> {
     const sameHash = and(eq(users.id, userId), eq(users.hashedPassword, verifiedHash));
-    const stillSame = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${sameHash})`;
+    const allowed = and(sameHash, withinCount(limit.key, PASSWORD_CHANGES_PER_HOUR));
+    const stillSame = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${allowed})`;
     // A change from a remembered client ends that client's own backoff, not the account's (as a login does).
     const backoff = keepDeviceHash ? {} : NO_LOGIN_BACKOFF;
     // A lost attempt landed if the stored hash is the new one (bcrypt salts are random).
-    const landed = async () => ((await hashOf(this.db, userId)) === hashedPassword ? { result: true } : ("absent" as const));
-    return this.run("changePassword", { landed, applied: Boolean }, async () => {
-      const [, , , , , changed] = await this.db.batch([
+    const landed = async () => ((await hashOf(this.db, userId)) === hashedPassword ? { result: { changed: true } } : ("absent" as const));
+    return this.run("changePassword", { landed, applied: (result) => result.changed }, async () => {
+      const [[counted], , , , , , changed] = await this.db.batch([
+        countInHour(this.db, limit.key, limit.now, sameHash),
         this.db
           .update(loginDevices)
           .set(NO_LOGIN_BACKOFF)
@@ -172,10 +177,13 @@ export class DB extends Store {
           .update(users)
           // A reset token asked for before the change must not undo it.
           .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...backoff })
-          .where(sameHash)
+          .where(allowed)
           .returning({ id: users.id }),
       ]);
-      return changed.length > 0;
+      if (changed.length > 0) return { changed: true };
+      if (counted && counted.count > PASSWORD_CHANGES_PER_HOUR)
+        return { changed: false, limitedUntil: counted.windowStart + LINK_MAIL_WINDOW_SECONDS };
+      return { changed: false };
     });
   }
 

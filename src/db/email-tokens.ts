@@ -1,8 +1,8 @@
 import { and, eq, exists, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
 import { UserAlreadyExists } from "./errors";
-import { clearBackoffStatement } from "./logins";
-import { countLinkMail, withinMailCap } from "./mail-counts";
-import { type EmailToken, emailTokens, users } from "./schema";
+import { clearBackoffStatement, NO_LOGIN_BACKOFF } from "./logins";
+import { countLinkMail, LINK_MAILS_PER_ADDRESS_PER_HOUR, withinMailCap } from "./mail-counts";
+import { type EmailToken, emailTokens, loginDevices, sessions, users } from "./schema";
 import { type Drizzle, isUniqueViolation, Store } from "./store";
 
 /**
@@ -129,32 +129,42 @@ export class EmailTokenStore extends Store {
   }
 
   /**
-   * Stores a pending move of the user to `newEmail`: a `change` link (for the new address, whose
-   * digest is `addressHash`) and a `cancel` link (for the current one), replacing any earlier
-   * pending change, while the new address is within its link-mail cap; and clears the login
-   * backoff the password check claimed. Returns false when the cap stopped it (nothing stored).
+   * Stores a pending move of the user to `newEmail`: a `change` link (for the new address) that
+   * replaces any earlier one, and a `cancel` link (for the current address; earlier cancel links
+   * stay live, so a later request cannot kill the one the owner got), while both addresses are
+   * within their link-mail cap (digests `newAddressHash`, `currentAddressHash`), the password is
+   * still the one just checked (`verifiedHash`) and the session asking is still live: a change
+   * asked for while the owner resets, changes the password or ends sessions must not land after
+   * it. Clears the login backoff the password check claimed. Says what happened.
    */
   async addChangeToken(
-    userId: number,
+    user: { id: number; verifiedHash: string; sessionId: string },
     newEmail: string,
-    addressHash: string,
+    hashes: { newAddressHash: string; currentAddressHash: string },
     change: NewLink,
     cancelHash: string,
     trustedDeviceHash?: string,
-  ): Promise<boolean> {
-    const withinCap = withinMailCap(addressHash);
-    const user = and(eq(users.id, userId), withinCap);
+  ): Promise<"stored" | "capped" | "stale"> {
+    const withinCaps = and(withinMailCap(hashes.newAddressHash), withinMailCap(hashes.currentAddressHash));
+    const asked = and(
+      eq(users.id, user.id),
+      eq(users.hashedPassword, user.verifiedHash),
+      sql`EXISTS (SELECT 1 FROM ${sessions} WHERE ${sessions.id} = ${user.sessionId} AND ${sessions.userId} = ${user.id})`,
+    );
     // "once": a repeat would count one mail twice.
-    const [, , added] = await this.run("addChangeToken", "once", () =>
+    const [newCount, currentCount, , added] = await this.run("addChangeToken", "once", () =>
       this.db.batch([
-        countLinkMail(this.db, addressHash, change.now, eq(users.id, userId)),
-        endLinks(this.db, userId, PENDING_CHANGE, withinCap),
-        insertLink(this.db, "change", change, user, sql`${newEmail}`),
-        insertLink(this.db, "cancel", { ...change, tokenHash: cancelHash }, user),
-        clearBackoffStatement(this.db, userId, trustedDeviceHash),
+        countLinkMail(this.db, hashes.newAddressHash, change.now, asked),
+        countLinkMail(this.db, hashes.currentAddressHash, change.now, asked),
+        endLinks(this.db, user.id, ["change"], and(withinCaps, sql`EXISTS (SELECT 1 FROM ${users} WHERE ${asked})`)),
+        insertLink(this.db, "change", change, and(asked, withinCaps), sql`${newEmail}`),
+        insertLink(this.db, "cancel", { ...change, tokenHash: cancelHash }, and(asked, withinCaps)),
+        clearBackoffStatement(this.db, user.id, trustedDeviceHash),
       ]),
     );
-    return added.length > 0;
+    if (added.length > 0) return "stored";
+    if (newCount.length === 0) return "stale";
+    return [...newCount, ...currentCount].some((row) => row.count > LINK_MAILS_PER_ADDRESS_PER_HOUR) ? "capped" : "stale";
   }
 
   /**
@@ -176,11 +186,11 @@ export class EmailTokenStore extends Store {
 
   /**
    * Spends a live `change` token: the user's address becomes the one it was sent to, verified,
-   * and every link sent for the old address (reset and verification links, pending changes)
-   * ends. The unique index refuses it (UserAlreadyExists) when someone registered that address
+   * every link sent for the old address (reset and verification links, pending changes) ends,
+   * and a `revert` link for the old address is stored (it rides in the notice sent there). The unique index refuses it (UserAlreadyExists) when someone registered that address
    * meanwhile. Returns the old and the new address, or null for an unknown or expired token.
    */
-  async spendChangeToken(tokenHash: string, now: number): Promise<{ oldEmail: string; newEmail: string } | null> {
+  async spendChangeToken(tokenHash: string, now: number, revert: NewLink): Promise<{ oldEmail: string; newEmail: string } | null> {
     const [found] = await this.run("spendChangeToken.find", "read", () =>
       this.db
         .select({ userId: emailTokens.userId, newEmail: emailTokens.email, oldEmail: users.email })
@@ -218,11 +228,71 @@ export class EmailTokenStore extends Store {
             )
             .returning({ id: users.id }),
           endLinks(this.db, found.userId, ["reset", "verify", ...PENDING_CHANGE], movedNow),
+          // The old address gets a way back (revertEmailChange). Earlier ones stay live: a second
+          // change by whoever made the first must not end the owner's way back.
+          insertLink(this.db, "revert", revert, and(eq(users.id, found.userId), eq(users.email, found.newEmail)), sql`${found.oldEmail}`),
         ]);
         return changed ? moved : null;
       });
     } catch (error) {
       if (isUniqueViolation(error)) throw new UserAlreadyExists(found.newEmail);
+      throw error;
+    }
+  }
+
+  /**
+   * Follows a `revert` link (mailed to the old address when a change was confirmed): the
+   * account gets that address back, verified, with the new password `hashedPassword`; every
+   * session, remembered client and link of the account ends, so whoever made the change is out
+   * even if they knew the old password. Refused (UserAlreadyExists) when someone registered
+   * that address meanwhile. Returns the address, or null for an unknown, used or expired link.
+   */
+  async revertEmailChange(revertHash: string, now: number, hashedPassword: string): Promise<string | null> {
+    const live = and(eq(emailTokens.tokenHash, revertHash), eq(emailTokens.purpose, "revert"), gt(emailTokens.expiresAt, now));
+    const [found] = await this.run("revertEmailChange.find", "read", () =>
+      this.db.select({ userId: emailTokens.userId, email: emailTokens.email }).from(emailTokens).where(live).limit(1),
+    );
+    if (!found) return null;
+    // Landed: the user has that address and the new password.
+    const landed = async () => {
+      const [row] = await this.db
+        .select({ email: users.email, hash: users.hashedPassword })
+        .from(users)
+        .where(eq(users.id, found.userId))
+        .limit(1);
+      return row?.email === found.email && row.hash === hashedPassword ? { result: found.email } : ("absent" as const);
+    };
+    const stillLive = exists(
+      this.db
+        .select({ one: sql`1` })
+        .from(emailTokens)
+        .where(live),
+    );
+    const restored = sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${found.userId} AND ${users.hashedPassword} = ${hashedPassword})`;
+    try {
+      return await this.run("revertEmailChange", { landed, applied: Boolean }, async () => {
+        const [, , [row]] = await this.db.batch([
+          this.db.delete(sessions).where(and(eq(sessions.userId, found.userId), stillLive)),
+          this.db.delete(loginDevices).where(and(eq(loginDevices.userId, found.userId), stillLive)),
+          this.db
+            .update(users)
+            .set({
+              email: found.email,
+              emailVerifiedAt: now,
+              hashedPassword,
+              resetToken: null,
+              resetTokenExpiresAt: null,
+              ...NO_LOGIN_BACKOFF,
+            })
+            .where(and(eq(users.id, found.userId), stillLive))
+            .returning({ email: users.email }),
+          // Every link of the account, this one and other ways back included, once it is done.
+          this.db.delete(emailTokens).where(and(eq(emailTokens.userId, found.userId), restored)),
+        ]);
+        return row?.email ?? null;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new UserAlreadyExists(found.email);
       throw error;
     }
   }

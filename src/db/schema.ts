@@ -109,7 +109,8 @@ export type Session = typeof sessions.$inferSelect;
 /**
  * Single-use tokens sent by mail: `verify` (proves the account's address), `change` (a new
  * address, in `email`, before it replaces the old one), `cancel` (sent to the current address,
- * ends a pending change) and `reset` (a reset link, RESET_TOKEN_DELIVERY=email; the seed's
+ * ends a pending change), `revert` (sent to the old address once a change is done, gives it back
+ * with a new password) and `reset` (a reset link, RESET_TOKEN_DELIVERY=email; the seed's
  * `response` mode keeps its one token in users.reset_token). Only the SHA-256 of the token is
  * kept; a token works once, before `expires_at`. An account may have several live links of a
  * kind: asking again never ends the one already in a mailbox, and using one ends them all.
@@ -121,7 +122,7 @@ export const emailTokens = sqliteTable(
     userId: integer("user_id", { mode: "number" })
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    purpose: text("purpose", { enum: ["verify", "change", "cancel", "reset"] }).notNull(),
+    purpose: text("purpose", { enum: ["verify", "change", "cancel", "reset", "revert"] }).notNull(),
     email: text("email").notNull(),
     createdAt: integer("created_at", { mode: "number" }).notNull(),
     expiresAt: integer("expires_at", { mode: "number" }).notNull(),

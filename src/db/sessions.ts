@@ -130,13 +130,18 @@ export class SessionStore extends Store {
     );
   }
 
-  /** Ends one of the user's sessions by public id; false when the user has no such session. */
+  /** Ends one of the user's sessions by public id, and any pending address change; false when the user has no such session. */
   async endSessionById(userId: number, sessionId: string): Promise<boolean> {
-    const ended = await this.run("endSessionById", "once", () =>
-      this.db
-        .delete(sessions)
-        .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
-        .returning({ id: sessions.id }),
+    const [ended] = await this.run("endSessionById", "once", () =>
+      this.db.batch([
+        this.db
+          .delete(sessions)
+          .where(and(eq(sessions.id, sessionId), eq(sessions.userId, userId)))
+          .returning({ id: sessions.id }),
+        // Logging a device out from the list says "not me": an address change it may have
+        // asked for ends too (the owner asks again if it was theirs).
+        endLinks(this.db, userId, PENDING_CHANGE),
+      ]),
     );
     return ended.length > 0;
   }

@@ -14,6 +14,7 @@ import {
   RateLimited,
   TemporarilyUnavailable,
   TooManyAttempts,
+  TooManyPasswordChanges,
   UnknownEmail,
   UserAlreadyExists,
   WrongPassword,
@@ -51,6 +52,12 @@ const domainStatus: ReadonlyArray<[DomainErrorClass, ContentfulStatusCode, strin
     "Logins to this account are paused after failures; wait `Retry-After` seconds.",
   ],
   [RateLimited, 429, "too many requests: try again later", "Over this route's per-IP limit; wait `Retry-After` seconds."],
+  [
+    TooManyPasswordChanges,
+    429,
+    "too many password changes: try again later",
+    "The account changed its password 5 times this hour (each change mails a notice); wait `Retry-After` seconds.",
+  ],
   [
     TemporarilyUnavailable,
     503,

@@ -1,9 +1,9 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { EmailNotVerified, InvalidResetToken, NotLoggedIn } from "../auth/errors";
+import { EmailNotVerified, InvalidEmailToken, InvalidResetToken, NotLoggedIn } from "../auth/errors";
 import type { AppEnv } from "./context";
 import { failureOf, logUnexpected } from "./errors";
-import { ChangeEmailPage, LinkUsedPage } from "../views/email";
+import { ChangeEmailPage, LinkUsedPage, RevertEmailPage } from "../views/email";
 import { ProblemPage } from "../views/forms";
 import { DeletePage, PasswordPage } from "../views/profile";
 import { ForgotPage, ResetPage } from "../views/reset";
@@ -19,7 +19,7 @@ async function submitted(c: Context<AppEnv>): Promise<{ email: string; token: st
     const form = new URLSearchParams(new TextDecoder().decode(await c.req.arrayBuffer()));
     return {
       email: (form.get("email") ?? form.get("new_email") ?? "").slice(0, 254),
-      token: (form.get("reset_token") ?? "").slice(0, 256),
+      token: (form.get("reset_token") ?? form.get("token") ?? "").slice(0, 256),
       fromLink: !form.has("email"),
     };
   } catch {
@@ -27,7 +27,15 @@ async function submitted(c: Context<AppEnv>): Promise<{ email: string; token: st
   }
 }
 
-type Refill = { error: string; email: string; token: string; tokenRefused: boolean; unverified: boolean; fromLink: boolean };
+type Refill = {
+  error: string;
+  email: string;
+  token: string;
+  tokenRefused: boolean;
+  emailTokenRefused: boolean;
+  unverified: boolean;
+  fromLink: boolean;
+};
 
 /** Which form a failed POST shows again, with the error and what can be kept of the input. */
 const formAfterFailure: Record<string, (c: Context<AppEnv>, refill: Refill) => ReturnType<typeof Layout>> = {
@@ -53,6 +61,13 @@ const formAfterFailure: Record<string, (c: Context<AppEnv>, refill: Refill) => R
         minLength={minLength(c)}
         fromLink={fromLink && !tokenRefused}
       />
+    ),
+  // A refused undo link: how to get help, not a form; any other failure: the form again.
+  ["/account/email/revert"]: (c, { error, token, emailTokenRefused }) =>
+    emailTokenRefused ? (
+      <LinkUsedPage message={error} again={{ href: "/account/forgot", label: "Reset your password" }} />
+    ) : (
+      <RevertEmailPage error={error} token={token} minLength={minLength(c)} />
     ),
   ["/account/email"]: (c, { error, email }) => <ChangeEmailPage error={error} email={email} current={c.get("sessionEmail") ?? ""} />,
   // Passwords are never put back into a form.
@@ -81,6 +96,7 @@ export async function pageFailure(error: unknown, c: Context<AppEnv>): Promise<R
       error: message,
       ...(await submitted(c)),
       tokenRefused: error instanceof InvalidResetToken,
+      emailTokenRefused: error instanceof InvalidEmailToken,
       unverified: error instanceof EmailNotVerified,
     };
     return c.html(form(c, refill), status, failure!.headers);

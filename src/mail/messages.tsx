@@ -67,7 +67,17 @@ function words(event: AuthEvent, config: MailConfig): Paragraphs {
         subject: `The address of your ${app} account was changed`,
         body: [
           `Your ${app} account now uses the address ${event.newEmail} instead of this one; the change was confirmed ${when(event)}.`,
-          `If this was not you, someone has your password and your account: contact the people who run ${app} right away.`,
+          "If this was you, there is nothing to do. If it was not, undo it now: the account gets this address back, every device is logged out, and you choose a new password. The link works for 7 days:",
+          { link: url("/account/email/revert", event.token), label: "Undo the change" },
+        ],
+      };
+    case "email-restored":
+      return {
+        subject: `Your ${app} account has this address again`,
+        body: [
+          `Your ${app} account uses this address again and has the new password you chose ${when(event)}. Every device was logged out, and every link sent before is void.`,
+          "Log in with the new password, then check where you are logged in.",
+          { link: url("/account/login"), label: "Log in" },
         ],
       };
     case "email-change-requested":

@@ -94,3 +94,23 @@ export function ChangeEmailPage(props: FormState & { current: string }) {
     </Layout>
   );
 }
+
+/** The undo link's page: the token rides hidden; a new password, since the old one may be known. */
+export function RevertEmailPage(props: FormState & { token: string; minLength: number }) {
+  return (
+    <Layout title="Undo the address change">
+      <h1>Undo the address change</h1>
+      <Alerts {...props} />
+      <p>
+        Your account gets this address back. Whoever changed it may know your password, so choose a new one: every device will be logged
+        out.
+      </p>
+      <form method="post" action="/account/email/revert">
+        <input type="hidden" name="token" value={props.token} />
+        <label for="new_password">New password</label>
+        <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength={props.minLength} />
+        <button type="submit">Get my address back</button>
+      </form>
+    </Layout>
+  );
+}

@@ -10,6 +10,7 @@ import {
   RateLimited,
   TemporarilyUnavailable,
   TooManyAttempts,
+  TooManyPasswordChanges,
   UnknownEmail,
   UserAlreadyExists,
   WrongPassword,
@@ -69,6 +70,9 @@ export function pageMessage(error: unknown, status: number, options: { resetToke
   }
   if (error instanceof LoginThrottled) {
     return `Too many failed attempts to log in to this account. Wait ${duration(retryAfterSeconds(error))} and try again, or reset your password.`;
+  }
+  if (error instanceof TooManyPasswordChanges) {
+    return `Your password was changed several times in the last hour. Wait ${duration(retryAfterSeconds(error))} before changing it again.`;
   }
   if (error instanceof RateLimited || error instanceof TooManyAttempts) {
     return `Too many requests from your network. Wait ${duration(retryAfterSeconds(error))} and try again.`;

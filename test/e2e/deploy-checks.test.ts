@@ -170,3 +170,27 @@ it("plain `wrangler deploy --env production` runs the deploy checks in its build
   );
   expect(allowed).toMatchObject({ status: 0, built: true });
 });
+
+it("outside review of #18: `--dry-run false`, CLOUDFLARE_ENV and a secret in wrangler.toml do not slip past", () => {
+  for (const args of [
+    ["deploy", "--dry-run", "false"],
+    ["deploy", "--dryRun", "false"],
+    ["versions", "upload", "--dry-run", "false"],
+  ]) {
+    const result = wrangler(original, ...args);
+    expect(result.status, args.join(" ")).not.toBe(0);
+    expect(result.output).toContain("build: refusing to deploy the top level of wrangler.toml");
+  }
+  // wrangler deploys the top level here whatever CLOUDFLARE_ENV says; so does the guard's verdict.
+  const topLevel = run(ready(), [path.join(copy, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--env", ""], {
+    CLOUDFLARE_ENV: "production",
+  });
+  expect(topLevel.status).not.toBe(0);
+  expect(topLevel.output).toContain("build: refusing to deploy the top level of wrangler.toml");
+  const committed = deploy(withVar(ready(), "RESEND_API_KEY", "re_live_123"), "--env", "production", "--dry-run");
+  expect(committed.status).toBe(2);
+  expect(committed.stderr).toContain("deploy: RESEND_API_KEY is in wrangler.toml [env.production.vars], which is committed");
+  // What `wrangler secret list` said is quoted without its colours.
+  const unknown = deploy(withVar(ready(), "MAIL_TRANSPORT", "resend"), "--env", "production", "--dry-run");
+  expect(unknown.stderr).not.toMatch(/\x1b|\[\d+(;\d+)*m/);
+});

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { gatedD1 } from "../d1-faults";
 import { mailTo, tokenOf, withMail } from "../mail";
 import { call, loggedIn, sessionCookieOf, uniqueEmail } from "../helpers";
 
@@ -189,5 +190,126 @@ describe("confirming a change ends what was sent to the old address", () => {
     await mail.send("PUT", "/profile/email", { cookie, form: { password: "pw", new_email: newEmail } });
     await mail.send("POST", "/confirm_email", { form: { token: tokenOf(mail.sent.at(-1), "/account/email/confirm") } });
     expect((await mail.send("POST", "/verify_email", { form: { token: verifyOld } })).status).toBe(403);
+  });
+});
+
+describe("outside review of #18: a change asked for while the owner takes the account back", () => {
+  /** PUT /profile/email held between its password check and its write, while `owner` runs. */
+  async function racedChange(owner: (t: Awaited<ReturnType<typeof pendingTakeover>>) => Promise<unknown>) {
+    const t = await pendingTakeover();
+    const attacker = await loggedIn(t.owner.email, "shared-pw");
+    const gated = gatedD1(env.DB, (sql) => sql.some((statement) => /insert into "mail_counts"/.test(statement)));
+    const late = uniqueEmail("late");
+    const asked = t.send("PUT", "/profile/email", {
+      cookie: attacker.cookie,
+      form: { password: "shared-pw", new_email: late },
+      bindings: { DB: gated.db },
+    });
+    await gated.reached;
+    await owner(t);
+    gated.open();
+    const response = await asked;
+    return { t, late, response };
+  }
+
+  it.each([
+    [
+      "ending all sessions",
+      (t: Awaited<ReturnType<typeof pendingTakeover>>) => t.send("POST", "/profile/sessions/end-all", { cookie: t.owner.cookie }),
+    ],
+    [
+      "a password change",
+      (t: Awaited<ReturnType<typeof pendingTakeover>>) =>
+        t.send("PUT", "/profile/password", { cookie: t.owner.cookie, form: { current_password: "shared-pw", new_password: "owner-only" } }),
+    ],
+    [
+      "a reset",
+      async (t: Awaited<ReturnType<typeof pendingTakeover>>) => {
+        await t.send("POST", "/reset_password", { form: { email: t.owner.email } });
+        const reset_token = tokenOf(mailTo(t.sent, t.owner.email).at(-1), "/account/reset");
+        await t.send("PUT", "/reset_password", { form: { email: t.owner.email, reset_token, new_password: "owner-only" } });
+      },
+    ],
+  ])("lands after %s as a refusal, storing and mailing nothing", async (_, owner) => {
+    const { t, late, response } = await racedChange(owner);
+    expect([response.status, await response.json()]).toEqual([403, { message: "not logged in" }]);
+    expect(mailTo(t.sent, late)).toHaveLength(0);
+    const rows = await env.DB.prepare("SELECT count(*) AS n FROM email_tokens WHERE email = ?").bind(late).first<{ n: number }>();
+    expect(rows!.n).toBe(0);
+  });
+});
+
+describe("outside review of #18: the owner's cancel link and a way back", () => {
+  it("a later request does not kill the cancel link the owner already has", async () => {
+    const t = await pendingTakeover();
+    const firstNotice = mailTo(t.sent, t.owner.email).at(-1)!;
+    const second = uniqueEmail("attacker2");
+    await t.send("PUT", "/profile/email", { cookie: t.attacker.cookie, form: { password: "shared-pw", new_email: second } });
+    const cancelled = await t.send("POST", "/cancel_email_change", { form: { token: tokenOf(firstNotice, "/account/email/cancel") } });
+    expect(cancelled.status).toBe(200);
+    const secondLink = tokenOf(mailTo(t.sent, second).at(-1), "/account/email/confirm");
+    expect((await t.send("POST", "/confirm_email", { form: { token: secondLink } })).status).toBe(403);
+  });
+
+  it("logging one device out from the list ends a pending change too", async () => {
+    const t = await pendingTakeover();
+    const list = (await (await call("GET", "/profile/sessions", { cookie: t.owner.cookie })).json()) as {
+      sessions: { id: string; current: boolean }[];
+    };
+    for (const session of list.sessions.filter((s) => !s.current)) {
+      expect((await call("DELETE", `/profile/sessions/${session.id}`, { cookie: t.owner.cookie })).status).toBe(200);
+    }
+    expect((await t.confirm()).status).toBe(403);
+  });
+
+  it("a confirmed change can be undone from the old address: the address back, a new password, everyone out", async () => {
+    const t = await pendingTakeover();
+    expect((await t.confirm()).status).toBe(200);
+    const notice = mailTo(t.sent, t.owner.email).at(-1)!;
+    expect(notice.subject).toBe("The address of your edge-auth account was changed");
+    const token = tokenOf(notice, "/account/email/revert");
+    // The page the link opens: a form for the new password, the token hidden in it.
+    const page = await t.send("GET", `/account/email/revert?token=${token}`);
+    expect(page.headers.get("referrer-policy")).toBe("no-referrer");
+    expect(await page.text()).toContain('<input type="hidden" name="token"');
+    const undone = await t.send("POST", "/revert_email_change", { form: { token, new_password: "owner-again" } });
+    expect([undone.status, await undone.json()]).toEqual([200, { email: t.owner.email, message: "address restored" }]);
+    // Whoever made the change is out, and the old password is void.
+    expect((await call("GET", "/profile", { cookie: t.attacker.cookie })).status).toBe(403);
+    expect((await call("GET", "/profile", { cookie: t.owner.cookie })).status).toBe(403);
+    expect((await call("POST", "/sessions", { form: { email: t.owner.email, password: "shared-pw" } })).status).toBe(401);
+    expect((await call("POST", "/sessions", { form: { email: t.attackerAddress, password: "shared-pw" } })).status).toBe(401);
+    expect((await call("POST", "/sessions", { form: { email: t.owner.email, password: "owner-again" } })).status).toBe(200);
+    expect(mailTo(t.sent, t.owner.email).at(-1)!.subject).toBe("Your edge-auth account has this address again");
+    // Once.
+    expect((await t.send("POST", "/revert_email_change", { form: { token, new_password: "x" } })).status).toBe(403);
+  });
+
+  it("a second change by the same hand does not end the owner's way back", async () => {
+    const t = await pendingTakeover();
+    await t.confirm();
+    const token = tokenOf(mailTo(t.sent, t.owner.email).at(-1), "/account/email/revert");
+    const relogin = await call("POST", "/sessions", { form: { email: t.attackerAddress, password: "shared-pw" } });
+    const cookie = `session_id=${sessionCookieOf(relogin)}`;
+    const third = uniqueEmail("third");
+    await t.send("PUT", "/profile/email", { cookie, form: { password: "shared-pw", new_email: third } });
+    await t.send("POST", "/confirm_email", { form: { token: tokenOf(mailTo(t.sent, third).at(-1), "/account/email/confirm") } });
+    const undone = await t.send("POST", "/revert_email_change", { form: { token, new_password: "owner-again" } });
+    expect([undone.status, await undone.json()]).toEqual([200, { email: t.owner.email, message: "address restored" }]);
+    // The attacker's own way back died with it.
+    const theirs = tokenOf(mailTo(t.sent, t.attackerAddress).at(-1), "/account/email/revert");
+    expect((await t.send("POST", "/revert_email_change", { form: { token: theirs, new_password: "mine" } })).status).toBe(403);
+  });
+
+  it("refused when someone registered the old address meanwhile; the page says how to get help", async () => {
+    const t = await pendingTakeover();
+    await t.confirm();
+    const token = tokenOf(mailTo(t.sent, t.owner.email).at(-1), "/account/email/revert");
+    await call("POST", "/users", { form: { email: t.owner.email, password: "squatter" } });
+    const undone = await t.send("POST", "/revert_email_change", { form: { token, new_password: "owner-again" } });
+    expect([undone.status, await undone.json()]).toEqual([400, { message: "email already registered" }]);
+    const short = await t.send("POST", "/account/email/revert", { form: { token, new_password: "" }, headers: SAME_SITE });
+    expect(short.status).toBe(400);
+    expect(await short.text()).toContain('name="token"');
   });
 });

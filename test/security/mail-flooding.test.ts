@@ -1,6 +1,6 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { LINK_MAILS_PER_ADDRESS_PER_HOUR } from "../../src/db/mail-counts";
+import { LINK_MAILS_PER_ADDRESS_PER_HOUR, PASSWORD_CHANGES_PER_HOUR } from "../../src/db/mail-counts";
 import { mailTo, tokenOf, withMail } from "../mail";
 import { addressDigest } from "../../src/auth/tokens";
 import { call, loggedIn, makeAuth, register, uniqueEmail } from "../helpers";
@@ -134,4 +134,47 @@ it("the daily clean-up drops the counts of hours that have ended", async () => {
   await env.DB.prepare("UPDATE mail_counts SET window_start = window_start - 7200 WHERE address_hash = ?").bind(hash).run();
   await makeAuth().cleanUp();
   expect(await count()).toBe(0);
+});
+
+describe("outside review of #18: notices nobody can turn into a flood", () => {
+  it("address-change requests are capped by the current address too (its notice carries a cancel link)", async () => {
+    const mail = withMail();
+    const { email, cookie } = await loggedIn(uniqueEmail(), "pw");
+    for (let i = 0; i < LINK_MAILS_PER_ADDRESS_PER_HOUR + 3; i++) {
+      const response = await mail.send("PUT", "/profile/email", { cookie, form: { password: "pw", new_email: uniqueEmail(`sink${i}`) } });
+      expect(response.status).toBe(200);
+    }
+    expect(mailTo(mail.sent, email)).toHaveLength(LINK_MAILS_PER_ADDRESS_PER_HOUR);
+    expect(mail.sent).toHaveLength(2 * LINK_MAILS_PER_ADDRESS_PER_HOUR);
+  });
+
+  it(`password changes are limited to ${PASSWORD_CHANGES_PER_HOUR} an hour per account: then 429, the notice of each change still sent`, async () => {
+    const mail = withMail();
+    const account = await loggedIn(uniqueEmail(), "pw0");
+    const email = account.email;
+    let cookie = account.cookie;
+    let password = "pw0";
+    for (let i = 1; i <= PASSWORD_CHANGES_PER_HOUR; i++) {
+      const changed = await mail.send("PUT", "/profile/password", { cookie, form: { current_password: password, new_password: `pw${i}` } });
+      expect(changed.status).toBe(200);
+      cookie = `session_id=${/session_id=([^;]+)/.exec(changed.headers.get("set-cookie")!)![1]}`;
+      password = `pw${i}`;
+    }
+    const limited = await mail.send("PUT", "/profile/password", { cookie, form: { current_password: password, new_password: "one-more" } });
+    expect([limited.status, await limited.json()]).toEqual([429, { message: "too many password changes: try again later" }]);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(3000);
+    expect(mailTo(mail.sent, email).filter((m) => m.subject === "Your edge-auth password was changed")).toHaveLength(
+      PASSWORD_CHANGES_PER_HOUR,
+    );
+    // Nothing changed, and the right password left no backoff behind: logging in works at once.
+    expect((await call("POST", "/sessions", { form: { email, password } })).status).toBe(200);
+    // The page says it in words.
+    const page = await mail.send("POST", "/account/password", {
+      cookie,
+      form: { current_password: password, new_password: "one-more" },
+      headers: { origin: "http://localhost", "sec-fetch-site": "same-origin" },
+    });
+    expect(page.status).toBe(429);
+    expect(await page.text()).toContain("Your password was changed several times in the last hour");
+  });
 });

@@ -11,6 +11,13 @@ import { call, loggedIn, sessionCookieOf, uniqueEmail } from "../helpers";
  */
 
 const HOSTILE = [
+  "=?utf-8?q?attacker=40evil.test=3e=00?=x@example.com",
+  "a@localhost",
+  "a@1.2.3.4",
+  "a@123",
+  "-x@-",
+  "a@--.--",
+  "a@xn--bcher-kva.example",
   "victim<attacker@evil.example>",
   "bcc:x@evil.example",
   '"v"<x@evil.example>',

@@ -6,7 +6,7 @@ import { clearSessionCookie, readDeviceCookie, readSessionCookie, setDeviceCooki
 import type { AppRouteHandler } from "../../http/router";
 import { checkNewPassword } from "../../http/schemas";
 import { isPlainAddress } from "../../auth/addresses";
-import { ChangeEmailPage, CheckMailPage, ConfirmLinkPage, DoneWithLinkPage } from "../../views/email";
+import { ChangeEmailPage, CheckMailPage, ConfirmLinkPage, DoneWithLinkPage, RevertEmailPage } from "../../views/email";
 import { AccountDeletedPage, DeletePage, PasswordChangedPage, PasswordPage, ProfilePage } from "../../views/profile";
 import { DonePage, ForgotPage, ResetPage, TokenPage } from "../../views/reset";
 import { SessionsPage } from "../../views/sessions";
@@ -14,7 +14,7 @@ import { LoginPage, RegisterPage } from "../../views/sign-in";
 import type * as routes from "./account.routes";
 import { RequestResetBody } from "../password-reset/password-reset.routes";
 import { LoginBody } from "../sessions/sessions.routes";
-import { ResendBody, TokenBody } from "../email/email.routes";
+import { ResendBody, RevertBody, TokenBody } from "../email/email.routes";
 import { ChangeEmailBody, ChangePasswordBody, DeleteAccountBody } from "../profile/profile.routes";
 import { RegisterBody } from "../users/users.routes";
 import { EndSessionForm, PageResetBody } from "./account.routes";
@@ -262,6 +262,23 @@ export const cancelEmail: AppRouteHandler<typeof routes.cancelEmail> = async (c)
       title="Change cancelled"
       message="Your account keeps this address. If you did not ask for the change, someone knows your password: choose a new one now."
       next={{ href: "/account/forgot", label: "Choose a new password" }}
+    />,
+    200,
+  );
+};
+
+export const revertEmailPage: AppRouteHandler<typeof routes.revertEmailPage> = (c) =>
+  c.html(<RevertEmailPage token={c.req.valid("query").token} minLength={minLength(c)} />, 200);
+
+export const revertEmail: AppRouteHandler<typeof routes.revertEmail> = async (c) => {
+  const { token, new_password } = validBody(c, RevertBody);
+  checkNewPassword(new_password, minLength(c), "new_password");
+  const email = await c.var.auth.revertEmailChange(token, new_password, clientInfo(c));
+  return c.html(
+    <DoneWithLinkPage
+      title="Address restored"
+      message={`Your account uses ${email} again, with the new password. Every device was logged out.`}
+      next={{ href: "/account/login", label: "Log in" }}
     />,
     200,
   );

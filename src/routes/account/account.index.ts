@@ -31,4 +31,6 @@ export const account = createRouter()
   .openapi(routes.confirmEmail, handlers.confirmEmail)
   .openapi(routes.cancelEmailPage, handlers.cancelEmailPage)
   .openapi(routes.cancelEmail, handlers.cancelEmail)
+  .openapi(routes.revertEmailPage, handlers.revertEmailPage)
+  .openapi(routes.revertEmail, handlers.revertEmail)
   .onError(pageFailure);

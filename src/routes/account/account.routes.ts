@@ -10,6 +10,7 @@ import {
   UnknownEmail,
   UserAlreadyExists,
   WrongPassword,
+  TooManyPasswordChanges,
 } from "../../auth/errors";
 import { formOrJsonBody } from "../../http/body";
 import { rateLimit } from "../../http/rate-limit";
@@ -25,7 +26,7 @@ import {
 import { queryParam, SessionCookie, token } from "../../http/schemas";
 import { LoginBody } from "../sessions/sessions.routes";
 import { RequestResetBody, ResetBody } from "../password-reset/password-reset.routes";
-import { ResendBody, TokenBody } from "../email/email.routes";
+import { ResendBody, RevertBody, TokenBody } from "../email/email.routes";
 import { ChangeEmailBody, ChangePasswordBody, DeleteAccountBody } from "../profile/profile.routes";
 import { RegisterBody } from "../users/users.routes";
 
@@ -239,7 +240,9 @@ export const changePassword = createRoute({
   request: { cookies: SessionCookie, body: formOrJson(ChangePasswordBody) },
   responses: {
     200: htmlContent("Changed: other devices are logged out, this one has a new session cookie.", renewSessionCookie),
-    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled], { html: true }),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled, TooManyPasswordChanges], {
+      html: true,
+    }),
   },
 });
 
@@ -350,5 +353,29 @@ export const changeEmail = createRoute({
     ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled, UserAlreadyExists], {
       html: true,
     }),
+  },
+});
+
+export const revertEmailPage = createRoute({
+  method: "get",
+  path: "/account/email/revert",
+  tags,
+  summary: "Undo-address-change page",
+  description:
+    "Where the undo link in the notice to the old address leads: a form for a new password, the token hidden in it. Sent with `Referrer-Policy: no-referrer`; the token is never logged, and only the form spends it.",
+  request: { query: z.object({ token: queryParam("From the mailed link.") }) },
+  responses: page("The form."),
+});
+
+export const revertEmail = createRoute({
+  method: "post",
+  path: "/account/email/revert",
+  tags,
+  summary: "Undo the address change (form post)",
+  middleware: [rateLimit("RESET_RATE_LIMITER", "revert-email"), formOrJsonBody(["token", "new_password"])] as const,
+  request: { body: formOrJson(RevertBody) },
+  responses: {
+    200: htmlContent("Restored, with a link to log in."),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", InvalidEmailToken, UserAlreadyExists], { html: true }),
   },
 });

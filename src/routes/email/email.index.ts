@@ -6,4 +6,5 @@ export const emailRoutes = createRouter()
   .openapi(routes.verifyEmail, handlers.verifyEmail)
   .openapi(routes.resendVerification, handlers.resendVerification)
   .openapi(routes.confirmEmail, handlers.confirmEmail)
-  .openapi(routes.cancelEmailChange, handlers.cancelEmailChange);
+  .openapi(routes.cancelEmailChange, handlers.cancelEmailChange)
+  .openapi(routes.revertEmailChange, handlers.revertEmailChange);

@@ -3,7 +3,7 @@ import { InvalidEmailToken, UserAlreadyExists } from "../../auth/errors";
 import { formOrJsonBody } from "../../http/body";
 import { rateLimit } from "../../http/rate-limit";
 import { failures, formOrJson, jsonContent } from "../../http/responses";
-import { email, token } from "../../http/schemas";
+import { email, newPassword, token } from "../../http/schemas";
 
 /** Proving an address: the links mail carries, and asking for a new one. */
 const tags = ["Account"];
@@ -70,5 +70,28 @@ export const cancelEmailChange = createRoute({
   responses: {
     200: jsonContent(z.object({ message: z.literal("address change cancelled") }), "Cancelled."),
     ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", InvalidEmailToken]),
+  },
+});
+
+export const RevertBody = z.object({
+  token: token("token", "The `token` query parameter of the undo link mailed to the old address."),
+  new_password: newPassword("new_password"),
+});
+
+export const revertEmailChange = createRoute({
+  method: "post",
+  path: "/revert_email_change",
+  tags,
+  summary: "Undo an address change",
+  description:
+    "Spends the token of the undo link mailed to the old address when a change was confirmed (it works once, for 7 days): the account gets that address back, verified, with `new_password`; every session, remembered client and link of the account ends. Refused when someone registered that address meanwhile.",
+  middleware: [rateLimit("RESET_RATE_LIMITER", "revert-email"), formOrJsonBody(["token", "new_password"])] as const,
+  request: { body: formOrJson(RevertBody) },
+  responses: {
+    200: jsonContent(
+      z.object({ email: z.string(), message: z.literal("address restored") }),
+      "Restored; `email` is the address the account has again.",
+    ),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", InvalidEmailToken, UserAlreadyExists]),
   },
 });

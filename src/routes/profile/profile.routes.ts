@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { LoginThrottled, NoSuchSession, NotLoggedIn, UserAlreadyExists, WrongPassword } from "../../auth/errors";
+import { LoginThrottled, NoSuchSession, NotLoggedIn, UserAlreadyExists, WrongPassword, TooManyPasswordChanges } from "../../auth/errors";
 import { formOrJsonBody } from "../../http/body";
 import { rateLimit } from "../../http/rate-limit";
 import { clearSessionCookie, failures, formOrJson, jsonContent, renewSessionCookie } from "../../http/responses";
@@ -102,7 +102,7 @@ export const changePassword = createRoute({
   request: { cookies: SessionCookie, body: formOrJson(ChangePasswordBody) },
   responses: {
     200: jsonContent(z.object({ email: z.string(), message: z.literal("password changed") }), "Changed.", renewSessionCookie),
-    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled]),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled, TooManyPasswordChanges]),
   },
 });
 
