@@ -2,7 +2,7 @@ import { asc, lte, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { LINK_MAIL_WINDOW_SECONDS } from "./mail-counts";
 import { TRUSTED_DEVICE_SECONDS } from "./logins";
-import { emailTokens, loginDevices, mailCounts, sessions, users } from "./schema";
+import { emailTokens, loginDevices, mailCounts, pendingLogins, sessions, users, webauthnChallenges } from "./schema";
 import { type Drizzle, Store } from "./store";
 
 /**
@@ -23,6 +23,14 @@ function deleteDue(db: Drizzle, table: SQLiteTable, key: SQLiteColumn[], deadlin
     .returning({ one: sql`1` });
 }
 
+/** What a clean-up removed, by kind (a log line's fields). */
+export interface CleanUpCounts {
+  sessions: number;
+  resetTokens: number;
+  devices: number;
+  challenges: number;
+}
+
 /**
  * The daily clean-up's statements, one bounded round in one batch. Nothing here is needed for
  * correctness (every read checks deadlines); it keeps the tables small.
@@ -30,12 +38,13 @@ function deleteDue(db: Drizzle, table: SQLiteTable, key: SQLiteColumn[], deadlin
 export class CleanUpStore extends Store {
   /**
    * At most `limit` of each: ended sessions (by either deadline), expired reset tokens and
-   * links, clients not seen for a year, counts of hours that have ended. Returns what each kind
-   * removed, so the caller can stop when a round finds less than `limit`.
+   * links, clients not seen for a year, counts of hours that have ended, pending logins and
+   * WebAuthn challenges past their 5 minutes. Returns what each kind removed, so the caller can
+   * stop when a round finds less than `limit`.
    */
-  async cleanUp(now: number, limit: number): Promise<{ sessions: number; resetTokens: number; devices: number }> {
+  async cleanUp(now: number, limit: number): Promise<CleanUpCounts> {
     // Deleting what has expired is harmless to repeat (the counts only go to a log line).
-    const [absolute, idle, tokens, devices, links] = await this.run("cleanUp", "read", () =>
+    const [absolute, idle, tokens, devices, links, , pending, challenges] = await this.run("cleanUp", "read", () =>
       this.db.batch([
         deleteDue(this.db, sessions, [sessions.id], sessions.expiresAt, now, limit),
         deleteDue(this.db, sessions, [sessions.id], sessions.idleExpiresAt, now, limit),
@@ -56,12 +65,15 @@ export class CleanUpStore extends Store {
         ),
         deleteDue(this.db, emailTokens, [emailTokens.tokenHash], emailTokens.expiresAt, now, limit),
         deleteDue(this.db, mailCounts, [mailCounts.addressHash], mailCounts.windowStart, now - LINK_MAIL_WINDOW_SECONDS, limit),
+        deleteDue(this.db, pendingLogins, [pendingLogins.secretHash], pendingLogins.expiresAt, now, limit),
+        deleteDue(this.db, webauthnChallenges, [webauthnChallenges.secretHash], webauthnChallenges.expiresAt, now, limit),
       ]),
     );
     return {
       sessions: absolute.length + idle.length,
       resetTokens: tokens.length + links.length,
       devices: devices.length,
+      challenges: pending.length + challenges.length,
     };
   }
 }

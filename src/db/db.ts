@@ -1,6 +1,9 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { CleanUpStore } from "./clean-up";
+import { PasskeyStore } from "./passkeys";
+import { PendingLoginStore } from "./pending-logins";
+import { TwoFactorStore } from "./two-factor";
 import { EmailTokenStore, endLinks, insertLink, type NewLink, PENDING_CHANGE } from "./email-tokens";
 import { NoResultFound, UserAlreadyExists } from "./errors";
 import { LoginStore, NO_LOGIN_BACKOFF } from "./logins";
@@ -10,7 +13,17 @@ import { ResetTokenStore } from "./reset-tokens";
 import { emailTokens, loginDevices, sessions, type User, users } from "./schema";
 import { SessionStore } from "./sessions";
 import { bindPlaceholders, cached, type Drizzle, isUniqueViolation, Store } from "./store";
-import { checkChanges, checkFilters, hashOf, toUser, type UserChanges, type UserFilters, userByEmail, userColumns } from "./users";
+import {
+  checkChanges,
+  checkFilters,
+  hashOf,
+  newPublicId,
+  toUser,
+  type UserChanges,
+  type UserFilters,
+  userByEmail,
+  userColumns,
+} from "./users";
 
 export type { DeviceLogin, LoginClaim } from "./logins";
 export { MAX_LOGIN_CHECKS_PER_SECOND, MAX_LOGIN_DEVICES_PER_USER, TRUSTED_DEVICE_SECONDS } from "./logins";
@@ -31,6 +44,9 @@ export class DB extends Store {
   #emailTokens?: EmailTokenStore;
   #resetTokens?: ResetTokenStore;
   #cleanUp?: CleanUpStore;
+  #twoFactor?: TwoFactorStore;
+  #pendingLogins?: PendingLoginStore;
+  #passkeys?: PasskeyStore;
 
   constructor(db: Drizzle, retry: Partial<RetryOptions> = {}) {
     // One DB per request: its failures share one time budget (resilience.ts).
@@ -56,6 +72,18 @@ export class DB extends Store {
 
   get cleanUp(): CleanUpStore {
     return (this.#cleanUp ??= new CleanUpStore(this.connection));
+  }
+
+  get twoFactor(): TwoFactorStore {
+    return (this.#twoFactor ??= new TwoFactorStore(this.connection));
+  }
+
+  get pendingLogins(): PendingLoginStore {
+    return (this.#pendingLogins ??= new PendingLoginStore(this.connection));
+  }
+
+  get passkeys(): PasskeyStore {
+    return (this.#passkeys ??= new PasskeyStore(this.connection));
   }
 
   /** Inserts a user. The unique index on email, not a prior SELECT, rejects duplicates. */
@@ -94,7 +122,7 @@ export class DB extends Store {
   }
 
   private async insertUser(email: string, hashedPassword: string, verify?: NewLink & { addressHash: string }) {
-    const insert = this.db.insert(users).values({ email, hashedPassword }).returning();
+    const insert = this.db.insert(users).values({ email, hashedPassword, publicId: newPublicId() }).returning();
     if (!verify) return { user: (await insert)[0]!, linked: false };
     const [[user], , linked] = await this.db.batch([
       insert,

@@ -34,3 +34,6 @@ export class TemporarilyUnavailable extends DomainError {
     super("database temporarily unavailable");
   }
 }
+
+/** A WebAuthn credential that is registered already (to this user or another). */
+export class PasskeyExists extends DomainError {}

@@ -1,5 +1,5 @@
 import { and, desc, eq, gt, isNull, lte, notInArray, or, type SQL, sql } from "drizzle-orm";
-import { loginDevices, type User, users } from "./schema";
+import { loginDevices, totpCredentials, type User, users } from "./schema";
 import { type Drizzle, Store } from "./store";
 
 /**
@@ -24,7 +24,11 @@ type Throttle = typeof users | typeof loginDevices;
  * When the next login attempt may be checked, once one more failure is counted on top of
  * `failures`: after the n-th consecutive failure, 0, 1, 2, 4 ... seconds, capped at `maxWait`.
  */
-function blockedUntilAfterFailure(failures: Throttle["failedLoginCount"], now: number, maxWait: number): SQL {
+export function blockedUntilAfterFailure(
+  failures: SQL | Throttle["failedLoginCount"] | typeof totpCredentials.failedCount,
+  now: number,
+  maxWait: number,
+): SQL {
   return sql`CASE WHEN ${failures} < 1 THEN NULL ELSE ${now} + min(${maxWait}, 1 << min(${failures} - 1, 30)) END`;
 }
 
@@ -88,12 +92,15 @@ export function claimStatements(db: Drizzle, email: string, deviceHash: string, 
         user: users,
         deviceUserId: sql<number | null>`${loginDevices.userId}`.as("device_user_id"),
         deviceBlockedUntil: sql<number | null>`${loginDevices.loginBlockedUntil}`.as("device_blocked_until"),
+        // Two-factor on: a right password opens a pending login, not a session.
+        twoFactorSince: sql<number | null>`${totpCredentials.confirmedAt}`.as("two_factor_since"),
       })
       .from(users)
       .leftJoin(
         loginDevices,
         and(eq(loginDevices.userId, users.id), eq(loginDevices.tokenHash, deviceHash), gt(loginDevices.lastLoginAt, trustedSince)),
       )
+      .leftJoin(totpCredentials, eq(totpCredentials.userId, users.id))
       .where(eq(users.email, email))
       .limit(1),
   ] as const;
@@ -150,7 +157,8 @@ export function rememberDeviceStatements(db: Drizzle, userId: number, guard: SQL
             lastLoginAt: sql`${device.now}`.as("last_login_at"),
           })
           .from(users)
-          .where(guard),
+          // This user's row only (the guard says whether the login stands, not whose it is).
+          .where(and(eq(users.id, userId), guard)),
       )
       .onConflictDoNothing(),
     db
@@ -195,6 +203,8 @@ export interface LoginClaim {
   claimed: boolean;
   /** While not claimed: when the throttle it hit ends (Unix seconds). */
   blockedUntil: number | null;
+  /** The account has a confirmed TOTP authenticator: a right password still needs a code. */
+  twoFactor: boolean;
 }
 
 /** Claims, clears and counts login attempts. */
@@ -211,7 +221,7 @@ export class LoginStore extends Store {
     const [deviceClaim, accountClaim, [row]] = await this.run("claimLoginAttempt", "once", () =>
       this.db.batch(claimStatements(this.db, email, deviceHash, now, maxWaitSeconds)),
     );
-    if (!row) return { user: null, trusted: false, claimed: false, blockedUntil: null };
+    if (!row) return { user: null, trusted: false, claimed: false, blockedUntil: null, twoFactor: false };
     const trusted = row.deviceUserId !== null;
     const blockedUntil = trusted ? row.deviceBlockedUntil : row.user.loginBlockedUntil;
     return {
@@ -220,6 +230,7 @@ export class LoginStore extends Store {
       claimed: (trusted ? deviceClaim : accountClaim).length > 0,
       // Refused for the per-second cap rather than a wait: try again in a second.
       blockedUntil: blockedUntil !== null && blockedUntil > now ? blockedUntil : now + 1,
+      twoFactor: row.twoFactorSince !== null,
     };
   }
 

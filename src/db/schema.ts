@@ -27,10 +27,15 @@ export const users = sqliteTable(
     createdAt: integer("created_at", { mode: "number" })
       .notNull()
       .default(sql`(unixepoch())`),
+    // A random public name for the user (32 hex digits), never reused and unrelated to the row id
+    // or the address: the WebAuthn user handle, and the `sub` other apps know the user by. Set by
+    // a trigger on insert (migration 0008), so every way a row is made gets one.
+    publicId: text("public_id"),
   },
   (table) => [
     // The unique index is what makes concurrent registrations of one address safe.
     uniqueIndex("users_email_unique").on(table.email),
+    uniqueIndex("users_public_id_unique").on(table.publicId),
     index("users_reset_token_idx").on(table.resetToken),
     // The daily clean-up finds expired reset tokens without reading every user.
     index("users_reset_token_expires_at_idx").on(table.resetTokenExpiresAt),
@@ -93,6 +98,11 @@ export const sessions = sqliteTable(
     // the IP address.
     device: text("device"),
     country: text("country"),
+    // How the user proved who they were when this session began (RFC 8176 values, space-separated:
+    // "pwd", "pwd otp", "pop mfa"...), and when they last proved it again (POST
+    // /profile/reauthenticate); null for sessions from before these columns: created_at counts.
+    amr: text("amr"),
+    reauthenticatedAt: integer("reauthenticated_at", { mode: "number" }),
   },
   (table) => [
     uniqueIndex("sessions_secret_hash_unique").on(table.secretHash),
@@ -105,6 +115,113 @@ export const sessions = sqliteTable(
 );
 
 export type Session = typeof sessions.$inferSelect;
+
+/**
+ * A user's TOTP authenticator (RFC 6238: SHA-1, 6 digits, 30 s). The secret is kept encrypted
+ * (AES-GCM under ENCRYPTION_KEY); pending until a first code confirms it. `last_used_step` is the
+ * last time step a code was accepted for, so a code works once. Wrong codes (and recovery codes)
+ * count in a second-factor backoff of the account's own, which a right password never clears.
+ */
+export const totpCredentials = sqliteTable("totp_credentials", {
+  userId: integer("user_id", { mode: "number" })
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  secretEncrypted: text("secret_encrypted").notNull(),
+  confirmedAt: integer("confirmed_at", { mode: "number" }),
+  lastUsedStep: integer("last_used_step", { mode: "number" }),
+  // Set (at random) by the statement that accepts a code, so the rest of its batch (opening the
+  // session) can tell its own acceptance from a concurrent one's: of two uses of one code, only
+  // the first opens anything.
+  codeNonce: text("code_nonce"),
+  failedCount: integer("failed_count", { mode: "number" }).notNull().default(0),
+  blockedUntil: integer("blocked_until", { mode: "number" }),
+  createdAt: integer("created_at", { mode: "number" }).notNull(),
+});
+
+export type TotpCredential = typeof totpCredentials.$inferSelect;
+
+/** Single-use recovery codes (ten per set), kept as SHA-256 digests; a used one is deleted. */
+export const recoveryCodes = sqliteTable(
+  "recovery_codes",
+  {
+    userId: integer("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeHash: text("code_hash").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.userId, table.codeHash] })],
+);
+
+/**
+ * A login that passed its first factor (a password, a provider) and waits for the second: the
+ * browser holds the secret in a short-lived cookie, this row its digest. No session exists
+ * until a code ends it; at most 5 codes are tried per pending login.
+ */
+export const pendingLogins = sqliteTable(
+  "pending_logins",
+  {
+    secretHash: text("secret_hash").primaryKey(),
+    userId: integer("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    // The first factor's amr ("pwd"), and the remembered client that presented it, if any.
+    amr: text("amr").notNull(),
+    trustedDeviceHash: text("trusted_device_hash"),
+    attempts: integer("attempts", { mode: "number" }).notNull().default(0),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+  },
+  (table) => [index("pending_logins_user_id_idx").on(table.userId), index("pending_logins_expires_at_idx").on(table.expiresAt)],
+);
+
+export type PendingLogin = typeof pendingLogins.$inferSelect;
+
+/**
+ * WebAuthn credentials (passkeys). `id` is our public name for one (lists, deletion); the
+ * credential id is the authenticator's. The public key is kept as a JWK (from the COSE key the
+ * authenticator gave), with its COSE algorithm; the signature counter and the backup flags
+ * (backup eligible, backed up) are kept as the last assertion reported them.
+ */
+export const passkeys = sqliteTable(
+  "passkeys",
+  {
+    id: text("id").primaryKey(),
+    userId: integer("user_id", { mode: "number" })
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    credentialId: text("credential_id").notNull(),
+    publicKey: text("public_key").notNull(),
+    algorithm: integer("algorithm", { mode: "number" }).notNull(),
+    signCount: integer("sign_count", { mode: "number" }).notNull(),
+    backupEligible: integer("backup_eligible", { mode: "boolean" }).notNull(),
+    backedUp: integer("backed_up", { mode: "boolean" }).notNull(),
+    transports: text("transports"),
+    name: text("name").notNull(),
+    createdAt: integer("created_at", { mode: "number" }).notNull(),
+    lastUsedAt: integer("last_used_at", { mode: "number" }),
+  },
+  (table) => [uniqueIndex("passkeys_credential_id_unique").on(table.credentialId), index("passkeys_user_id_idx").on(table.userId)],
+);
+
+export type Passkey = typeof passkeys.$inferSelect;
+
+/**
+ * WebAuthn challenges, each bound to the browser that asked (its cookie holds the secret, this row
+ * its digest), single use, 5 minutes. `user_id` for a registration or a re-authentication.
+ */
+export const webauthnChallenges = sqliteTable(
+  "webauthn_challenges",
+  {
+    secretHash: text("secret_hash").primaryKey(),
+    challenge: text("challenge").notNull(),
+    purpose: text("purpose", { enum: ["register", "authenticate"] }).notNull(),
+    userId: integer("user_id", { mode: "number" }).references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: integer("expires_at", { mode: "number" }).notNull(),
+  },
+  // user_id's index: deleting a user cascades here.
+  (table) => [index("webauthn_challenges_expires_at_idx").on(table.expiresAt), index("webauthn_challenges_user_id_idx").on(table.userId)],
+);
 
 /**
  * Single-use tokens sent by mail: `verify` (proves the account's address), `change` (a new

@@ -1,13 +1,13 @@
 import { and, desc, eq, getTableColumns, gt, ne, notInArray, type SQL, sql } from "drizzle-orm";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { endLinks, PENDING_CHANGE } from "./email-tokens";
-import { type DeviceLogin, NO_LOGIN_BACKOFF, rememberDeviceStatements } from "./logins";
+import { clearBackoffStatement, type DeviceLogin, NO_LOGIN_BACKOFF, rememberDeviceStatements } from "./logins";
 import { type Session, sessions, type User, users } from "./schema";
-import { bindPlaceholders, cached, Store } from "./store";
+import { bindPlaceholders, cached, type Drizzle, Store } from "./store";
 import { checkChanges, toUser, type UserChanges, userColumns } from "./users";
 
-/** A session row as it is inserted. */
-export type NewSession = Omit<Session, "userId">;
+/** A session row as it is inserted (how it was proved: see sessions.amr). */
+export type NewSession = Omit<Session, "userId" | "amr" | "reauthenticatedAt"> & { amr?: string | null; reauthenticatedAt?: number | null };
 
 const sessionColumns = getTableColumns(sessions);
 
@@ -16,6 +16,51 @@ function toSession(row: Record<string, unknown>): Session {
   const session: Record<string, unknown> = {};
   for (const [key, column] of Object.entries(sessionColumns)) session[key] = row[`s_${column.name}`] ?? null;
   return session as Session;
+}
+
+/** INSERT ... SELECT, so the session is only created while `guard` (on users) holds. */
+export function insertSessionStatement(db: Drizzle, userId: number, session: NewSession, guard: SQL | undefined) {
+  return db
+    .insert(sessions)
+    .select(
+      db
+        .select({
+          id: sql`${session.id}`.as("id"),
+          userId: users.id,
+          secretHash: sql`${session.secretHash}`.as("secret_hash"),
+          createdAt: sql`${session.createdAt}`.as("created_at"),
+          expiresAt: sql`${session.expiresAt}`.as("expires_at"),
+          idleExpiresAt: sql`${session.idleExpiresAt}`.as("idle_expires_at"),
+          lastUsedAt: sql`${session.lastUsedAt}`.as("last_used_at"),
+          device: sql`${session.device}`.as("device"),
+          country: sql`${session.country}`.as("country"),
+          amr: sql`${session.amr ?? null}`.as("amr"),
+          reauthenticatedAt: sql`${session.reauthenticatedAt ?? null}`.as("reauthenticated_at"),
+        })
+        .from(users)
+        .where(and(eq(users.id, userId), guard)),
+    )
+    .returning({ id: sessions.id });
+}
+
+/** Keeps the user's `max` most recently used sessions (the one just opened is the newest). */
+export function capSessionsStatement(db: Drizzle, userId: number, max: number) {
+  return db
+    .delete(sessions)
+    .where(
+      and(
+        eq(sessions.userId, userId),
+        notInArray(
+          sessions.id,
+          db
+            .select({ id: sessions.id })
+            .from(sessions)
+            .where(eq(sessions.userId, userId))
+            .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt))
+            .limit(max),
+        ),
+      ),
+    );
 }
 
 /**
@@ -73,8 +118,8 @@ export class SessionStore extends Store {
     const landed = async () => ((await this.sessionExists(session.id)) ? { result: true } : ("absent" as const));
     return this.run("startSession", { landed, applied: Boolean }, async () => {
       const [opened] = await this.db.batch([
-        this.insertSession(userId, session, sameHash),
-        this.capSessions(userId, maxSessions),
+        insertSessionStatement(this.db, userId, session, sameHash),
+        capSessionsStatement(this.db, userId, maxSessions),
         ...(device ? rememberDeviceStatements(this.db, userId, sameHash, device) : []),
         // Last: it may re-hash, which would change what `sameHash` sees. (Nothing to change for a
         // remembered client's login without a re-hash.)
@@ -164,46 +209,13 @@ export class SessionStore extends Store {
     return ended.length;
   }
 
-  /** INSERT ... SELECT, so the session is only created while `guard` (on users) holds. */
-  private insertSession(userId: number, session: NewSession, guard: SQL | undefined) {
-    return this.db
-      .insert(sessions)
-      .select(
-        this.db
-          .select({
-            id: sql`${session.id}`.as("id"),
-            userId: users.id,
-            secretHash: sql`${session.secretHash}`.as("secret_hash"),
-            createdAt: sql`${session.createdAt}`.as("created_at"),
-            expiresAt: sql`${session.expiresAt}`.as("expires_at"),
-            idleExpiresAt: sql`${session.idleExpiresAt}`.as("idle_expires_at"),
-            lastUsedAt: sql`${session.lastUsedAt}`.as("last_used_at"),
-            device: sql`${session.device}`.as("device"),
-            country: sql`${session.country}`.as("country"),
-          })
-          .from(users)
-          .where(and(eq(users.id, userId), guard)),
-      )
-      .returning({ id: sessions.id });
-  }
-
-  /** Keeps the user's `max` most recently used sessions (the one just opened is the newest). */
-  private capSessions(userId: number, max: number) {
-    return this.db
-      .delete(sessions)
-      .where(
-        and(
-          eq(sessions.userId, userId),
-          notInArray(
-            sessions.id,
-            this.db
-              .select({ id: sessions.id })
-              .from(sessions)
-              .where(eq(sessions.userId, userId))
-              .orderBy(desc(sessions.lastUsedAt), desc(sessions.createdAt))
-              .limit(max),
-          ),
-        ),
-      );
+  /** Records a fresh proof of presence for the session. */
+  async markReauthenticated(sessionId: string, now: number, clearBackoff?: { userId: number; trustedDeviceHash?: string }): Promise<void> {
+    // Absolute values: a repeat is harmless. A password proof also ends its claim's backoff, in the same round trip.
+    const mark = this.db.update(sessions).set({ reauthenticatedAt: now }).where(eq(sessions.id, sessionId));
+    await this.run("markReauthenticated", "read", async () => {
+      if (clearBackoff) await this.db.batch([mark, clearBackoffStatement(this.db, clearBackoff.userId, clearBackoff.trustedDeviceHash)]);
+      else await mark;
+    });
   }
 }

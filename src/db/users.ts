@@ -56,3 +56,8 @@ export async function hashOf(db: Drizzle, userId: number): Promise<string | null
   const [row] = await db.select({ hash: users.hashedPassword }).from(users).where(eq(users.id, userId)).limit(1);
   return row?.hash ?? null;
 }
+
+/** A user's public id: 128 random bits in hex, as migration 0008's trigger makes one. */
+export function newPublicId(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+}
