@@ -21,7 +21,11 @@ export default defineConfig(async () => {
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
                 // An empty database on which a test replays the migration history step by step.
-                d1Databases: { UPGRADE_DB: "upgrade-test", UPGRADE_SESSIONS_DB: "upgrade-sessions-test" },
+                d1Databases: {
+                  UPGRADE_DB: "upgrade-test",
+                  UPGRADE_SESSIONS_DB: "upgrade-sessions-test",
+                  UPGRADE_FACTORS_DB: "upgrade-factors-test",
+                },
                 bindings: {
                   ...defaults,
                   TEST_MIGRATIONS: migrations,
@@ -31,6 +35,8 @@ export default defineConfig(async () => {
                   LOG_REQUESTS: "false",
                   // No mail unless a test asks for it (with a capturing EMAIL binding, test/mail.ts).
                   MAIL_TRANSPORT: "none",
+                  // A key of the tests' own: some set a non-local PUBLIC_URL, which refuses the local-only one.
+                  ENCRYPTION_KEY: "dGVzdHMnIG93biBrZXksIDMyIGJ5dGVzIGV4YWN0bHk=",
                 },
               },
             }),

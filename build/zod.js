@@ -11,7 +11,19 @@ import { config } from "../node_modules/zod/v4/core/core.js";
 import en from "../node_modules/zod/v4/locales/en.js";
 import * as z from "./zod.js";
 
-export { ZodType, ZodObject, object, string, literal, number, boolean, array } from "../node_modules/zod/v4/classic/schemas.js";
+export {
+  ZodType,
+  ZodObject,
+  object,
+  string,
+  literal,
+  number,
+  boolean,
+  array,
+  record,
+  unknown,
+  enum,
+} from "../node_modules/zod/v4/classic/schemas.js";
 export { output } from "../node_modules/zod/v4/classic/in-out.js";
 export { ZodError } from "../node_modules/zod/v4/classic/errors.js";
 export { NEVER } from "../node_modules/zod/v4/core/core.js";

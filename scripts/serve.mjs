@@ -2,7 +2,7 @@
 // A production-like local server: the bundle `wrangler deploy` would upload, on workerd through
 // Miniflare's API, without wrangler dev's development proxy (no live reload, no inspector).
 // Same local D1 state as `npm start`, same [vars] and rate limits from wrangler.toml.
-//   npm run serve                          -> http://127.0.0.1:8787
+//   npm run serve                          -> http://localhost:8787
 //   npm run serve -- --port 9000
 //   npm run serve -- --var BCRYPT_COST:12  (like wrangler dev's --var)
 // It checks the settings as the Worker will, then applies pending migrations. --persist-to and
@@ -63,7 +63,7 @@ if (problem) {
   process.exit(1);
 }
 
-// Links in mail follow the port and address, unless PUBLIC_URL was set on purpose.
+// Links in mail and the passkeys' origin follow the port, unless PUBLIC_URL was set on purpose.
 const publicUrl = localPublicUrl(local, settings, values.ip, port);
 if (publicUrl) vars.PUBLIC_URL = publicUrl;
 
@@ -86,7 +86,9 @@ try {
   console.error(describePortProblem("serve", "EADDRINUSE", port, values.ip));
   process.exit(1);
 }
-console.log(`edge-auth (production bundle on workerd) ready on http://${values.ip}:${port}`);
+console.log(
+  `edge-auth (production bundle on workerd) listening on ${values.ip}:${port}: open ${publicUrl ?? vars.PUBLIC_URL ?? "http://localhost:8787"}`,
+);
 
 const stop = async () => {
   await mf.dispose();

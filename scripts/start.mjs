@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: checks the settings the way the Worker will, applies pending migrations to the
 // local D1, then runs `wrangler dev`. Refuses a bad flag or setting before touching anything.
-//   npm start                                  -> http://127.0.0.1:8787
+//   npm start                                  -> http://localhost:8787
 //   npm start -- --port 9000 --ip 0.0.0.0
 //   npm start -- --env staging                 (that environment's [vars] and bindings)
 //   npm start -- --var PASSWORD_MIN_LENGTH:12  (like wrangler dev's --var; repeatable)
@@ -58,7 +58,7 @@ if (settings.d1.faults > 0) {
   );
   process.exit(2);
 }
-// Links in mail follow the port and address, unless PUBLIC_URL was set on purpose.
+// Links in mail and the passkeys' origin follow the port, unless PUBLIC_URL was set on purpose.
 const publicUrl = localPublicUrl(local, settings, values.ip, port);
 const extraVars = publicUrl ? ["--var", `PUBLIC_URL:${publicUrl}`] : [];
 // A busy port is one line, not workerd's exception with a stack trace.
@@ -99,7 +99,7 @@ const dev = spawn(
     cwd: root,
     stdio: "inherit",
     // No "update available" banner: newer wrangler releases refuse Node 20 (docs/operations.md).
-    env: { ...env, WRANGLER_HIDE_BANNER: "true" },
+    env: { ...env, WRANGLER_HIDE_BANNER: "true", EDGE_AUTH_OPEN_URL: publicUrl ?? local.vars.PUBLIC_URL ?? "http://localhost:8787" },
   },
 );
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));

@@ -7,7 +7,9 @@ import { emailRoutes } from "./routes/email/email.index";
 import { passwordReset } from "./routes/password-reset/password-reset.index";
 import { profile } from "./routes/profile/profile.index";
 import { root } from "./routes/root/root.index";
+import { passkeys } from "./routes/passkeys/passkeys.index";
 import { sessions } from "./routes/sessions/sessions.index";
+import { twoFactor } from "./routes/two-factor/two-factor.index";
 import { users } from "./routes/users/users.index";
 
 /** The Hono app with every route mounted (src/index.ts is the Worker around it). */
@@ -20,6 +22,8 @@ const routes = app
   .route("/", sessions)
   .route("/", passwordReset)
   .route("/", profile)
+  .route("/", twoFactor)
+  .route("/", passkeys)
   .route("/", emailRoutes)
   .route("/", account)
   .route("/", docs);

@@ -20,6 +20,8 @@ export interface MailConfig {
 
 export interface Config {
   auth: AuthOptions;
+  /** PUBLIC_URL names a loopback host: this is a developer's machine, not a deployment. */
+  local: boolean;
   mail: MailConfig;
   /** Checked when a password is set (registration, reset), not at login. */
   passwordMinLength: number;
@@ -68,7 +70,44 @@ const DAY = 24 * 60 * 60;
  */
 export const SECRET_SETTINGS: Readonly<Record<string, string>> = {
   RESEND_API_KEY: "re_deploy_check",
+  ENCRYPTION_KEY: "ZGVwbG95LWNoZWNrLWtleS0zMi1ieXRlcy1sb25nISE=",
 };
+
+/**
+ * The key a developer's machine encrypts with when ENCRYPTION_KEY is not set (a fresh clone's
+ * `npm start` works). Published here, so it protects nothing: any deployment refuses it.
+ */
+export const LOCAL_ONLY_ENCRYPTION_KEY = "bG9jYWwtb25seSBrZXksIG5ldmVyIGRlcGxveSBpdCE=";
+
+/** Hosts that are this machine: a PUBLIC_URL on one of them is a local run. */
+const LOOPBACK = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** 32 bytes in base64 (`openssl rand -base64 32`): the key TOTP secrets are encrypted under. */
+function encryptionKeyVar(settings: Settings, local: boolean): string {
+  const how =
+    "a Worker secret of 32 random bytes in base64: `openssl rand -base64 32 | npx wrangler secret put ENCRYPTION_KEY --env <name>`";
+  const value = raw(settings, "ENCRYPTION_KEY");
+  if (value === undefined) {
+    if (local) return LOCAL_ONLY_ENCRYPTION_KEY;
+    throw new ConfigError("ENCRYPTION_KEY", "", `must be set for a deployment (PUBLIC_URL is not a local address): ${how}`);
+  }
+  let bytes = 0;
+  try {
+    bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(value) ? atob(value).length : 0;
+  } catch {
+    bytes = 0;
+  }
+  if (bytes !== 32) throw new ConfigError("ENCRYPTION_KEY", "(hidden)", `must be ${how}`);
+  if (value === LOCAL_ONLY_ENCRYPTION_KEY && !local) {
+    throw new ConfigError("ENCRYPTION_KEY", "(the local-only key)", `is published in the source; a deployment needs its own: ${how}`);
+  }
+  return value;
+}
+
+/** `on` or `off`. */
+function onOff(settings: Settings, name: string, fallback: boolean): boolean {
+  return oneOf(settings, name, fallback ? "on" : "off", ["on", "off"] as const) === "on";
+}
 
 /** The settings as strings, whatever the source: the Worker's `env`, .dev.vars, a script's vars. */
 export type Settings = object;
@@ -160,7 +199,30 @@ function publicUrlVar(settings: Settings, name: string): string {
   return value;
 }
 
-function mailConfig(settings: Settings): MailConfig {
+/** Where the service is reached when PUBLIC_URL is not set: `npm start`'s address. */
+export const DEFAULT_PUBLIC_URL = "http://localhost:8787";
+export const DEFAULT_PWNED_PASSWORDS_URL = "https://api.pwnedpasswords.com/range/";
+
+/** The Pwned Passwords range API's base: an http(s) URL the five-character prefix is appended to. */
+function rangeUrlVar(settings: Settings, name: string): string {
+  const value = raw(settings, name)!;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || !value.endsWith("/")) {
+    throw new ConfigError(
+      name,
+      value,
+      "must be the range API's base URL, ending in a slash, such as https://api.pwnedpasswords.com/range/",
+    );
+  }
+  return value;
+}
+
+function mailConfig(settings: Settings, publicUrl: string): MailConfig {
   const transport = oneOf<MailTransport>(settings, "MAIL_TRANSPORT", "none", ["none", "email-service", "resend"]);
   const appName = raw(settings, "APP_NAME") ?? "edge-auth";
   if (appName.length > 60 || /[\u0000-\u001f\u007f<>]/.test(appName)) {
@@ -168,7 +230,7 @@ function mailConfig(settings: Settings): MailConfig {
   }
   // Resend's API; another base only for a test's fake provider.
   const resendApiUrl = raw(settings, "RESEND_API_URL") === undefined ? "https://api.resend.com" : publicUrlVar(settings, "RESEND_API_URL");
-  if (transport === "none") return { transport, from: "", publicUrl: "", appName, resendApiKey: "", resendApiUrl };
+  if (transport === "none") return { transport, from: "", publicUrl, appName, resendApiKey: "", resendApiUrl };
   const resendApiKey = raw(settings, "RESEND_API_KEY") ?? "";
   if (transport === "resend" && resendApiKey === "") {
     throw new ConfigError(
@@ -180,7 +242,7 @@ function mailConfig(settings: Settings): MailConfig {
   return {
     transport,
     from: fromVar(settings, "MAIL_FROM"),
-    publicUrl: publicUrlVar(settings, "PUBLIC_URL"),
+    publicUrl,
     appName,
     resendApiKey,
     resendApiUrl,
@@ -192,7 +254,19 @@ function mailConfig(settings: Settings): MailConfig {
  * request; every script calls it (through tsx) before it starts, so both refuse the same values.
  */
 export function readConfig(settings: Settings): Config {
-  const mail = mailConfig(settings);
+  const publicUrl = raw(settings, "PUBLIC_URL") === undefined ? DEFAULT_PUBLIC_URL : publicUrlVar(settings, "PUBLIC_URL");
+  const host = new URL(publicUrl).hostname;
+  const local = LOOPBACK.has(host);
+  const mail = mailConfig(settings, publicUrl);
+  const passkeys = onOff(settings, "PASSKEYS", true);
+  // Browsers refuse WebAuthn on an IP address (a relying party is a domain).
+  if (passkeys && (/^\d+\.\d+\.\d+\.\d+$/.test(host) || host.startsWith("["))) {
+    throw new ConfigError(
+      "PUBLIC_URL",
+      publicUrl,
+      'must name a host, not an IP address, while PASSKEYS is "on" (browsers refuse passkeys on an IP address): http://localhost:<port> locally',
+    );
+  }
   const resetTokenDelivery = oneOf(settings, "RESET_TOKEN_DELIVERY", "response", ["response", "email"] as const);
   const requireEmailVerification = boolVar(settings, "REQUIRE_EMAIL_VERIFICATION", false);
   if (mail.transport === "none" && resetTokenDelivery === "email") {
@@ -215,7 +289,19 @@ export function readConfig(settings: Settings): Config {
       loginBackoffMaxSeconds: intVar(settings, "LOGIN_BACKOFF_MAX_SECONDS", 300, 1, DAY),
       // 1 reproduces the seed's one session per user (a login ends the previous one).
       maxSessionsPerUser: intVar(settings, "MAX_SESSIONS_PER_USER", 10, 1, 100),
+      publicUrl,
+      appName: mail.appName,
+      encryptionKey: encryptionKeyVar(settings, local),
+      reauthWindowSeconds: intVar(settings, "REAUTH_WINDOW_SECONDS", 600, 30, DAY),
+      passkeys,
+      breachedPasswords: {
+        // Off on a developer's machine (no network needed), on for every deployment, unless set.
+        check: onOff(settings, "BREACHED_PASSWORD_CHECK", !local),
+        url:
+          raw(settings, "PWNED_PASSWORDS_URL") === undefined ? DEFAULT_PWNED_PASSWORDS_URL : rangeUrlVar(settings, "PWNED_PASSWORDS_URL"),
+      },
     },
+    local,
     passwordMinLength: intVar(settings, "PASSWORD_MIN_LENGTH", 1, 1, 72),
     allowedOrigins: originsVar(settings, "ALLOWED_ORIGINS"),
     logRequests: boolVar(settings, "LOG_REQUESTS", true),

@@ -88,6 +88,7 @@ export type AppSchema = {
         query: {
           registered?: string | string[];
           logged_out?: string | string[];
+          next?: string | string[];
         };
       };
     };
@@ -96,6 +97,9 @@ export type AppSchema = {
       status: 303;
       outputFormat: string;
       input: {
+        query: {
+          next?: string | string[];
+        };
         json: {
           email: string;
           password: string;
@@ -105,18 +109,18 @@ export type AppSchema = {
   };
   "/account/profile": {
     $get: ({
-      output: {};
-      status: 303;
-      outputFormat: string;
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
       input: {
         cookie: {
           session_id?: string;
         };
       };
     }) | ({
-      output: unknown;
-      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
-      outputFormat: "json";
+      output: {};
+      status: 303;
+      outputFormat: string;
       input: {
         cookie: {
           session_id?: string;
@@ -234,18 +238,18 @@ export type AppSchema = {
   };
   "/account/password": {
     $get: ({
-      output: {};
-      status: 303;
-      outputFormat: string;
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
       input: {
         cookie: {
           session_id?: string;
         };
       };
     }) | ({
-      output: unknown;
-      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
-      outputFormat: "json";
+      output: {};
+      status: 303;
+      outputFormat: string;
       input: {
         cookie: {
           session_id?: string;
@@ -263,24 +267,26 @@ export type AppSchema = {
         json: {
           current_password: string;
           new_password: string;
+          code?: string;
+          recovery_code?: string;
         };
       };
     };
   };
   "/account/delete": {
     $get: ({
-      output: {};
-      status: 303;
-      outputFormat: string;
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
       input: {
         cookie: {
           session_id?: string;
         };
       };
     }) | ({
-      output: unknown;
-      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
-      outputFormat: "json";
+      output: {};
+      status: 303;
+      outputFormat: string;
       input: {
         cookie: {
           session_id?: string;
@@ -297,6 +303,8 @@ export type AppSchema = {
         };
         json: {
           password: string;
+          code?: string;
+          recovery_code?: string;
         };
       };
     };
@@ -337,18 +345,18 @@ export type AppSchema = {
   };
   "/account/email": {
     $get: ({
-      output: {};
-      status: 303;
-      outputFormat: string;
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
       input: {
         cookie: {
           session_id?: string;
         };
       };
     }) | ({
-      output: unknown;
-      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
-      outputFormat: "json";
+      output: {};
+      status: 303;
+      outputFormat: string;
       input: {
         cookie: {
           session_id?: string;
@@ -366,6 +374,8 @@ export type AppSchema = {
         json: {
           password: string;
           new_email: string;
+          code?: string;
+          recovery_code?: string;
         };
       };
     };
@@ -512,6 +522,398 @@ export type AppSchema = {
       };
     };
   };
+  "/profile/passkeys": {
+    $get: {
+      output: {
+        passkeys: Array<{
+          id: string;
+          name: string;
+          created_at: number;
+          last_used_at: null | number;
+          backed_up: boolean;
+        }>;
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+      };
+    };
+    $post: {
+      output: {
+        id: string;
+        name: string;
+        created_at: number;
+        last_used_at: null | number;
+        backed_up: boolean;
+      };
+      status: 201;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+          webauthn_challenge?: string;
+        };
+        json: {
+          id: string;
+          rawId: string;
+          type: "public-key";
+          response: {
+            clientDataJSON: string;
+            attestationObject?: string;
+            authenticatorData?: string;
+            signature?: string;
+            userHandle?: null | string;
+            transports?: string[];
+            publicKey?: null | string;
+            publicKeyAlgorithm?: number;
+          };
+          authenticatorAttachment?: null | string;
+          clientExtensionResults?: {};
+        };
+      };
+    };
+  };
+  "/profile/passkeys/options": {
+    $post: {
+      output: {
+        rp: {
+          id: string;
+          name: string;
+        };
+        user: {
+          id: string;
+          name: string;
+          displayName: string;
+        };
+        challenge: string;
+        pubKeyCredParams: Array<{
+          type: "public-key";
+          alg: number;
+        }>;
+        timeout: number;
+        excludeCredentials: Array<{
+          type: "public-key";
+          id: string;
+          transports?: string[];
+        }>;
+        authenticatorSelection: {
+          residentKey: string;
+          requireResidentKey: boolean;
+          userVerification: string;
+        };
+        attestation: string;
+        hints?: string[];
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+      };
+    };
+  };
+  "/profile/passkeys/:id": {
+    $delete: {
+      output: {
+        message: "passkey removed";
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        param: {
+          id: string;
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    };
+  };
+  "/account/passkeys": {
+    $get: ({
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+      };
+    }) | ({
+      output: {};
+      status: 303;
+      outputFormat: string;
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+      };
+    });
+  };
+  "/account/passkeys/remove": {
+    $post: {
+      output: {};
+      status: 303;
+      outputFormat: string;
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          passkey: string;
+        };
+      };
+    };
+  };
+  "/account/reauthenticate": {
+    $get: ({
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        query: {
+          next?: string | string[];
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    }) | ({
+      output: {};
+      status: 303;
+      outputFormat: string;
+      input: {
+        query: {
+          next?: string | string[];
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    });
+    $post: {
+      output: {};
+      status: 303;
+      outputFormat: string;
+      input: {
+        query: {
+          next?: string | string[];
+        };
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          password?: string;
+          code?: string;
+          recovery_code?: string;
+        };
+      };
+    };
+  };
+  "/passkeys.js": {
+    $get: {
+      output: {};
+      status: 200;
+      outputFormat: string;
+      input: {};
+    };
+  };
+  "/profile/two-factor": {
+    $get: {
+      output: {
+        state: "off" | "pending" | "on";
+        recovery_codes_left: number;
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+      };
+    };
+    $post: {
+      output: {
+        otpauth_uri: string;
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          password: string;
+        };
+      };
+    };
+    $delete: {
+      output: {
+        message: "two-factor turned off";
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          password: string;
+          code?: string;
+          recovery_code?: string;
+        };
+      };
+    };
+  };
+  "/profile/two-factor/confirm": {
+    $post: {
+      output: {
+        recovery_codes: string[];
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          code: string;
+        };
+      };
+    };
+  };
+  "/profile/two-factor/recovery-codes": {
+    $post: {
+      output: {
+        recovery_codes: string[];
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          password: string;
+          code?: string;
+          recovery_code?: string;
+        };
+      };
+    };
+  };
+  "/account/login/two-factor": {
+    $get: {
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        query: {
+          next?: string | string[];
+        };
+      };
+    };
+    $post: {
+      output: {};
+      status: 303;
+      outputFormat: string;
+      input: {
+        query: {
+          next?: string | string[];
+        };
+        json: {
+          code?: string;
+          recovery_code?: string;
+        };
+      };
+    };
+  };
+  "/account/two-factor": {
+    $get: ({
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+      };
+    }) | ({
+      output: {};
+      status: 303;
+      outputFormat: string;
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+      };
+    });
+    $post: {
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          password: string;
+        };
+      };
+    };
+  };
+  "/account/two-factor/confirm": {
+    $post: {
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          code: string;
+        };
+      };
+    };
+  };
+  "/account/two-factor/disable": {
+    $post: {
+      output: {};
+      status: 303;
+      outputFormat: string;
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          password: string;
+          code?: string;
+          recovery_code?: string;
+        };
+      };
+    };
+  };
+  "/account/two-factor/recovery-codes": {
+    $post: {
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          password: string;
+          code?: string;
+          recovery_code?: string;
+        };
+      };
+    };
+  };
   "/profile/sessions": {
     $get: {
       output: {
@@ -595,6 +997,8 @@ export type AppSchema = {
         json: {
           current_password: string;
           new_password: string;
+          code?: string;
+          recovery_code?: string;
         };
       };
     };
@@ -613,6 +1017,8 @@ export type AppSchema = {
         };
         json: {
           password: string;
+          code?: string;
+          recovery_code?: string;
         };
       };
     };
@@ -633,6 +1039,44 @@ export type AppSchema = {
         json: {
           password: string;
           new_email: string;
+          code?: string;
+          recovery_code?: string;
+        };
+      };
+    };
+  };
+  "/profile/reauthenticate": {
+    $post: {
+      output: {
+        message: "confirmed";
+        reauthenticated_until: number;
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+          webauthn_challenge?: string;
+        };
+        json: {
+          id?: string;
+          rawId?: string;
+          type?: "public-key";
+          response?: ({
+            clientDataJSON: string;
+            attestationObject?: string;
+            authenticatorData?: string;
+            signature?: string;
+            userHandle?: null | string;
+            transports?: string[];
+            publicKey?: null | string;
+            publicKeyAlgorithm?: number;
+          });
+          authenticatorAttachment?: null | string;
+          clientExtensionResults?: {};
+          code?: string;
+          recovery_code?: string;
+          password?: string;
         };
       };
     };
@@ -669,7 +1113,7 @@ export type AppSchema = {
     };
   };
   "/sessions": {
-    $post: {
+    $post: ({
       output: {
         email: string;
         message: "logged in";
@@ -682,7 +1126,20 @@ export type AppSchema = {
           password: string;
         };
       };
-    };
+    }) | ({
+      output: {
+        message: string;
+        second_factor?: Array<"totp" | "recovery_code">;
+      };
+      status: 401;
+      outputFormat: "json";
+      input: {
+        json: {
+          email: string;
+          password: string;
+        };
+      };
+    });
     $delete: {
       output: {};
       status: 302;
@@ -690,6 +1147,76 @@ export type AppSchema = {
       input: {
         cookie: {
           session_id?: string;
+        };
+      };
+    };
+  };
+  "/sessions/two-factor": {
+    $post: {
+      output: {
+        email: string;
+        message: "logged in";
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          pending_login?: string;
+        };
+        json: {
+          code?: string;
+          recovery_code?: string;
+        };
+      };
+    };
+  };
+  "/sessions/passkey/options": {
+    $post: {
+      output: {
+        challenge: string;
+        rpId: string;
+        timeout: number;
+        userVerification: string;
+        allowCredentials?: (Array<{
+          type: "public-key";
+          id: string;
+          transports?: string[];
+        }>);
+        hints?: string[];
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {};
+    };
+  };
+  "/sessions/passkey": {
+    $post: {
+      output: {
+        email: string;
+        message: "logged in";
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          webauthn_challenge?: string;
+        };
+        json: {
+          id: string;
+          rawId: string;
+          type: "public-key";
+          response: {
+            clientDataJSON: string;
+            attestationObject?: string;
+            authenticatorData?: string;
+            signature?: string;
+            userHandle?: null | string;
+            transports?: string[];
+            publicKey?: null | string;
+            publicKeyAlgorithm?: number;
+          };
+          authenticatorAttachment?: null | string;
+          clientExtensionResults?: {};
         };
       };
     };

@@ -61,13 +61,17 @@ export function checkSettings(script, { vars, sources = {} }) {
 }
 
 /**
- * Links in mail start with PUBLIC_URL. A local server on another port or address than the
- * default follows it, unless PUBLIC_URL was set on purpose (.dev.vars, --var): the value to
- * override it with, or undefined.
+ * PUBLIC_URL is where links in mail point and the passkeys' origin (its host is their relying
+ * party). A local server on another port or address than the default follows it, unless
+ * PUBLIC_URL was set on purpose (.dev.vars, --var): the value to override it with, or undefined.
+ * This machine is always `localhost` (browsers refuse passkeys on an IP address); another
+ * address (a phone on the LAN) is used as it is only while passkeys are off.
  */
 export function localPublicUrl({ vars, sources }, settings, ip, port) {
-  const defaultUrl = "http://127.0.0.1:8787";
-  const here = `http://${ip === "0.0.0.0" ? "127.0.0.1" : ip}:${port}`;
+  const defaultUrl = "http://localhost:8787";
+  const loopback = ["127.0.0.1", "0.0.0.0", "::1", "[::1]", "localhost"].includes(ip);
+  const host = loopback || settings.auth.passkeys ? "localhost" : ip.includes(":") ? `[${ip}]` : ip;
+  const here = `http://${host}:${port}`;
   const fromConfig = vars.PUBLIC_URL === defaultUrl && sources.PUBLIC_URL?.startsWith("wrangler.toml");
-  return settings.mail.transport !== "none" && fromConfig && here !== defaultUrl ? here : undefined;
+  return fromConfig && here !== defaultUrl ? here : undefined;
 }

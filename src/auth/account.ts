@@ -1,6 +1,9 @@
+import type { CleanUpCounts } from "../db/clean-up";
 import type { DB } from "../db/db";
 import type { User } from "../db/schema";
+import { checkBreached } from "./breached";
 import { EMAIL_TOKEN_LIFETIME_SECONDS } from "./email";
+import type { CodeInput } from "./second-factor";
 import { WrongPassword } from "./errors";
 import { type ClientInfo, Flow } from "./flow";
 import type { AuthOptions } from "./options";
@@ -23,6 +26,7 @@ export class Accounts extends Flow {
    * the new address gets a verification link (its token stored in the same round trip).
    */
   async registerUser(email: string, password: string): Promise<User> {
+    await checkBreached(password, this.options.breachedPasswords, this.options.requestId);
     const hashedPassword = await this.passwords.hashPassword(password);
     if (!this.options.sendsMail) return this.db.addUser(email, hashedPassword);
     const link = await this.newLink(EMAIL_TOKEN_LIFETIME_SECONDS);
@@ -36,21 +40,25 @@ export class Accounts extends Flow {
    * Its sessions, remembered clients and tokens go in the same statement; the email can
    * register again. The address gets a last notice.
    */
-  async deleteAccount(current: CurrentSession, password: string, deviceToken?: string, client: ClientInfo = {}): Promise<void> {
-    const { user } = await this.passwords.verifyOwnPassword(current.user.email, password, deviceToken);
+  async deleteAccount(
+    current: CurrentSession,
+    password: string,
+    deviceToken?: string,
+    client: ClientInfo = {},
+    code: CodeInput = {},
+  ): Promise<void> {
+    const { user } = await this.passwords.verifyOwnCredentials(current.user.email, password, code, deviceToken, client);
     if (!(await this.db.deleteUser(user.id, user.hashedPassword))) throw new WrongPassword("password changed during the request");
     this.emit({ type: "account-deleted", to: user.email, ...this.origin(client) });
   }
 
-  /** Removes ended sessions, expired reset tokens and long-unseen clients, in bounded rounds. */
-  async cleanUp(limitPerRound = 500, maxRounds = 20): Promise<{ sessions: number; resetTokens: number; devices: number }> {
-    const total = { sessions: 0, resetTokens: 0, devices: 0 };
+  /** Removes ended sessions, expired tokens and challenges, and long-unseen clients, in bounded rounds. */
+  async cleanUp(limitPerRound = 500, maxRounds = 20): Promise<CleanUpCounts> {
+    const total: CleanUpCounts = { sessions: 0, resetTokens: 0, devices: 0, challenges: 0 };
     for (let round = 0; round < maxRounds; round++) {
       const removed = await this.db.cleanUp.cleanUp(this.now(), limitPerRound);
-      total.sessions += removed.sessions;
-      total.resetTokens += removed.resetTokens;
-      total.devices += removed.devices;
-      if (removed.sessions < limitPerRound && removed.resetTokens < limitPerRound && removed.devices < limitPerRound) break;
+      for (const kind of Object.keys(total) as (keyof CleanUpCounts)[]) total[kind] += removed[kind];
+      if (Object.values(removed).every((n) => n < limitPerRound)) break;
     }
     return total;
   }

@@ -6,7 +6,11 @@ import type { ClientInfo } from "./flow";
 import type { AuthOptions } from "./options";
 import { Passwords } from "./passwords";
 import { PasswordReset } from "./reset";
+import { Passkeys } from "./passkeys";
+import { type CodeInput, SecondFactor } from "./second-factor";
 import { type CurrentSession, type SessionInfo, Sessions } from "./sessions";
+import { TwoFactor } from "./two-factor";
+import type { CredentialJSON } from "./webauthn";
 import { generateToken } from "./tokens";
 
 export type { ClientInfo } from "./flow";
@@ -15,6 +19,14 @@ export type { CurrentSession, SessionInfo } from "./sessions";
 export { SESSION_REFRESH_INTERVAL_SECONDS, sessionRefreshIntervalSeconds } from "./sessions";
 export { EMAIL_TOKEN_LIFETIME_SECONDS } from "./email";
 
+/** What POST /profile/reauthenticate takes: one of a password, a code, or a passkey assertion. */
+export interface ReauthProof extends CodeInput {
+  password?: string;
+  deviceToken?: string;
+  credential?: CredentialJSON;
+  challengeSecret?: string;
+}
+
 /**
  * The one entry the routes use: the flows of auth/ composed over one request's database. Each
  * method says which flow does the work; the seed's names (the Flask original's Auth class:
@@ -22,11 +34,14 @@ export { EMAIL_TOKEN_LIFETIME_SECONDS } from "./email";
  * getResetPasswordToken, updatePassword) keep their meaning.
  */
 export class Auth {
+  #secondFactor?: SecondFactor;
   #passwords?: Passwords;
   #sessions?: Sessions;
   #reset?: PasswordReset;
   #email?: EmailAddresses;
   #accounts?: Accounts;
+  #twoFactor?: TwoFactor;
+  #passkeys?: Passkeys;
 
   constructor(
     private readonly db: DB,
@@ -34,8 +49,12 @@ export class Auth {
   ) {}
 
   // Each flow is made on first use: a request needs one or two.
+  get secondFactor(): SecondFactor {
+    return (this.#secondFactor ??= new SecondFactor(this.db, this.options));
+  }
+
   get passwords(): Passwords {
-    return (this.#passwords ??= new Passwords(this.db, this.options));
+    return (this.#passwords ??= new Passwords(this.db, this.options, this.secondFactor));
   }
 
   get sessions(): Sessions {
@@ -52,6 +71,33 @@ export class Auth {
 
   get accounts(): Accounts {
     return (this.#accounts ??= new Accounts(this.db, this.options, this.passwords));
+  }
+
+  get twoFactor(): TwoFactor {
+    return (this.#twoFactor ??= new TwoFactor(this.db, this.options, this.passwords, this.secondFactor));
+  }
+
+  get passkeys(): Passkeys {
+    return (this.#passkeys ??= new Passkeys(this.db, this.options));
+  }
+
+  /**
+   * A fresh proof of presence for the current session, by any one means: the password, a code
+   * (when two-factor is on), or a passkey assertion (against this browser's challenge). Sensitive
+   * actions then go through for REAUTH_WINDOW_SECONDS (Flow.requireRecentProof).
+   */
+  async reauthenticate(current: CurrentSession, proof: ReauthProof, client: ClientInfo = {}): Promise<void> {
+    if (proof.credential) {
+      // Marks the session in the batch that records the passkey's use.
+      await this.passkeys.reauthenticate(current, proof.credential, proof.challengeSecret);
+    } else if (proof.password !== undefined) {
+      const { user, trustedDeviceHash } = await this.passwords.verifyOwnPassword(current.user.email, proof.password, proof.deviceToken);
+      // A proof, not a login: the right password ends its claim's backoff as the session is marked.
+      await this.sessions.markReauthenticated(current, { userId: user.id, trustedDeviceHash });
+    } else {
+      await this.secondFactor.requireCode(current.user, proof, client);
+      await this.sessions.markReauthenticated(current);
+    }
   }
 
   // --- Passwords (passwords.ts) -------------------------------------------------------------

@@ -1,7 +1,9 @@
 import type { DB } from "../db/db";
 import { isPlainAddress } from "./addresses";
 import { InvalidEmailToken, NotLoggedIn, UserAlreadyExists } from "./errors";
+import { checkBreached } from "./breached";
 import { type ClientInfo, Flow } from "./flow";
+import type { CodeInput } from "./second-factor";
 import type { AuthOptions } from "./options";
 import type { Passwords } from "./passwords";
 import type { CurrentSession } from "./sessions";
@@ -34,8 +36,9 @@ export class EmailAddresses extends Flow {
     newEmail: string,
     deviceToken?: string,
     client: ClientInfo = {},
+    code: CodeInput = {},
   ): Promise<void> {
-    const { user, trustedDeviceHash } = await this.passwords.verifyOwnPassword(current.user.email, password, deviceToken);
+    const { user, trustedDeviceHash } = await this.passwords.verifyOwnCredentials(current.user.email, password, code, deviceToken, client);
     if (newEmail === user.email || (await this.findUser({ email: newEmail }))) {
       // The password was right: end the backoff its claim moved (a success does it in its batch).
       await this.db.logins.clearLoginBackoff(user.id, trustedDeviceHash);
@@ -85,6 +88,7 @@ export class EmailAddresses extends Flow {
    * even knowing the old password, is out. The address gets a notice.
    */
   async revertEmailChange(token: string, newPassword: string, client: ClientInfo = {}): Promise<string> {
+    await checkBreached(newPassword, this.options.breachedPasswords, this.options.requestId);
     const hashedPassword = await this.passwords.hashPassword(newPassword);
     const email = await this.db.emailTokens.revertEmailChange(await sha256Hex(token), this.now(), hashedPassword);
     if (email === null) throw new InvalidEmailToken("invalid email token");

@@ -6,6 +6,7 @@ export {
   DomainError,
   InvalidRequestError,
   NoResultFound,
+  PasskeyExists,
   TemporarilyUnavailable,
   UnknownColumnError,
   UserAlreadyExists,
@@ -80,3 +81,48 @@ export class EmailNotVerified extends DomainError {}
 export function retryAfterSeconds(error: TooManyAttempts): number {
   return Math.max(1, Math.ceil(error.retryAfterSeconds));
 }
+
+/** A new password that is in the Pwned Passwords list (src/auth/breached.ts). */
+export class BreachedPassword extends DomainError {}
+
+/** The kinds of second factor a pending login can be finished with. */
+export const SECOND_FACTORS = ["totp", "recovery_code"] as const;
+
+/**
+ * The right password for an account with two-factor on: no session yet. A login answers this
+ * with a short-lived cookie for the pending login; other actions ask for `code` with the password.
+ */
+export class SecondFactorRequired extends DomainError {
+  readonly fields = { second_factor: [...SECOND_FACTORS] };
+  /** For a login: the pending login's secret, which the answer puts in a cookie (never in the body). */
+  constructor(
+    message: string,
+    readonly pendingSecret?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A wrong, reused or malformed TOTP or recovery code. */
+export class InvalidCode extends DomainError {}
+
+/** Wrong codes put the account's second factor in backoff (a right password does not end it). */
+export class SecondFactorThrottled extends TooManyAttempts {}
+
+/** No pending login for this cookie (none, expired, used, or out of tries): log in again. */
+export class PendingLoginExpired extends DomainError {}
+
+/** A sensitive action needs a proof of presence newer than REAUTH_WINDOW_SECONDS. */
+export class ReauthenticationRequired extends DomainError {
+  readonly fields = { reauthenticate: true };
+}
+
+/** Two-factor is on already (turn it off first), or not on (nothing to turn off or confirm). */
+export class TwoFactorAlreadyOn extends DomainError {}
+export class TwoFactorNotOn extends DomainError {}
+
+/** A WebAuthn response that does not verify (origin, challenge, signature, flags...). */
+export class PasskeyRejected extends DomainError {}
+
+/** A passkey id that is not one of the user's passkeys (another user's looks the same). */
+export class NoSuchPasskey extends DomainError {}

@@ -27,6 +27,11 @@ export type AuthEvent =
   | ({ type: "email-restored"; to: string } & ChangeOrigin)
   /** To the current address: a move to `newEmail` was asked for; `token` cancels it. */
   | ({ type: "email-change-requested"; to: string; newEmail: string; token: string } & ChangeOrigin)
-  | ({ type: "account-deleted"; to: string } & ChangeOrigin);
+  | ({ type: "account-deleted"; to: string } & ChangeOrigin)
+  /** Second factors and passkeys: what changed, so the owner notices what they did not do. */
+  | ({ type: "two-factor-changed"; to: string; on: boolean } & ChangeOrigin)
+  | ({ type: "recovery-code-used"; to: string } & ChangeOrigin)
+  | ({ type: "recovery-codes-regenerated"; to: string } & ChangeOrigin)
+  | ({ type: "passkey-changed"; to: string; added: boolean; name: string } & ChangeOrigin);
 
 export type Notify = (event: AuthEvent) => void;

@@ -1,10 +1,10 @@
 import type { DB } from "../db/db";
 import type { User } from "../db/schema";
 import { countryCode, deviceLabel } from "./device-label";
-import { NoResultFound } from "./errors";
+import { NoResultFound, ReauthenticationRequired } from "./errors";
 import type { AuthEvent, ChangeOrigin } from "./events";
 import type { AuthOptions } from "./options";
-import { generateToken, sha256Hex } from "./tokens";
+import { generateToken, randomId, sha256Hex } from "./tokens";
 
 /** Where a request comes from, as far as a session list or a notice shows it. */
 export interface ClientInfo {
@@ -50,5 +50,31 @@ export abstract class Flow {
       if (error instanceof NoResultFound) return null;
       throw error;
     }
+  }
+
+  /** A new session's row: `secret` is the cookie's, `amr` how the user proved who they are. */
+  protected async newSession(secret: string, now: number, client: ClientInfo, amr: string) {
+    return {
+      id: randomId(),
+      secretHash: await sha256Hex(secret),
+      createdAt: now,
+      expiresAt: now + this.options.sessionLifetimeSeconds,
+      idleExpiresAt: Math.min(now + this.options.sessionIdleTimeoutSeconds, now + this.options.sessionLifetimeSeconds),
+      lastUsedAt: now,
+      device: deviceLabel(client.userAgent),
+      country: countryCode(client.country),
+      amr,
+      // The login itself is the first proof of presence.
+      reauthenticatedAt: now,
+    };
+  }
+
+  /**
+   * Throws ReauthenticationRequired unless the session's last proof of presence (its login, or
+   * POST /profile/reauthenticate) is within REAUTH_WINDOW_SECONDS.
+   */
+  requireRecentProof(current: { session: { createdAt: number; reauthenticatedAt: number | null } }): void {
+    const provedAt = current.session.reauthenticatedAt ?? current.session.createdAt;
+    if (provedAt + this.options.reauthWindowSeconds < this.now()) throw new ReauthenticationRequired("proof too old");
   }
 }

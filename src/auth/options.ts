@@ -17,8 +17,22 @@ export interface AuthOptions {
   requireEmailVerification: boolean;
   /** Mail can be sent: verification links and notices go out (MAIL_TRANSPORT is not "none"). */
   sendsMail: boolean;
+  /** The service's public address (PUBLIC_URL): WebAuthn's origin, its host the relying party's id. */
+  publicUrl: string;
+  /** The product name: the relying party's name, the TOTP issuer. */
+  appName: string;
+  /** 32 bytes in base64: what TOTP secrets are encrypted under (AES-GCM) at rest. */
+  encryptionKey: string;
+  /** How long a proof of presence (the login, or POST /profile/reauthenticate) lets sensitive actions through. */
+  reauthWindowSeconds: number;
+  /** Passkeys on (PASSKEYS). */
+  passkeys: boolean;
+  /** New passwords are checked against the Pwned Passwords range API (k-anonymity). */
+  breachedPasswords: { check: boolean; url: string };
   /** Where messages go (src/mail, after the answer); nothing is sent without it. */
   notify?: Notify;
+  /** The request's id, for the few warn lines a flow writes itself. */
+  requestId?: string;
   /** Unix seconds; tests move the clock. */
   now?: () => number;
 }

@@ -1,7 +1,11 @@
 import bcrypt from "bcryptjs";
 import type { User } from "../db/schema";
 import { InvalidCredentials, LoginThrottled, TooManyPasswordChanges, WrongPassword } from "./errors";
+import type { DB } from "../db/db";
+import { checkBreached } from "./breached";
 import { type ClientInfo, Flow } from "./flow";
+import type { AuthOptions } from "./options";
+import type { CodeInput, SecondFactor } from "./second-factor";
 import type { CurrentSession } from "./sessions";
 import { generateToken, isToken, sha256Hex } from "./tokens";
 
@@ -12,14 +16,44 @@ import { generateToken, isToken, sha256Hex } from "./tokens";
 const dummyHashes = new Map<number, Promise<string>>();
 
 /** A password checked under the login throttle: who, and which remembered client asked. */
-interface Verified {
+export interface Verified {
   user: User;
   /** The digest of the device token presented, when it is remembered for this account. */
   trustedDeviceHash?: string;
+  /** The account has two-factor on: the password alone is not enough. */
+  twoFactor: boolean;
 }
 
 /** Passwords: bcrypt hashes, checks under the login throttle, and changing one's own. */
 export class Passwords extends Flow {
+  constructor(
+    db: DB,
+    options: AuthOptions,
+    private readonly secondFactor: SecondFactor,
+  ) {
+    super(db, options);
+  }
+
+  /**
+   * verifyOwnPassword, and for an account with two-factor on a code as well (`code`): what every
+   * action that takes the current password asks for. The right password ends its claim's backoff
+   * even when the code is then missing or wrong (SecondFactorRequired, InvalidCode).
+   */
+  async verifyOwnCredentials(
+    email: string,
+    password: string,
+    code: CodeInput,
+    deviceToken?: string,
+    client: ClientInfo = {},
+  ): Promise<Verified> {
+    const verified = await this.verifyOwnPassword(email, password, deviceToken);
+    if (verified.twoFactor) {
+      await this.db.logins.clearLoginBackoff(verified.user.id, verified.trustedDeviceHash);
+      await this.secondFactor.requireCode(verified.user, code, client);
+    }
+    return verified;
+  }
+
   /** A salted `$2b$` bcrypt hash, readable by Python's bcrypt. */
   hashPassword(password: string): Promise<string> {
     return bcrypt.hash(password, this.options.bcryptCost);
@@ -42,8 +76,10 @@ export class Passwords extends Flow {
     newPassword: string,
     deviceToken?: string,
     client: ClientInfo = {},
+    code: CodeInput = {},
   ): Promise<string> {
-    const { user, trustedDeviceHash } = await this.verifyOwnPassword(current.user.email, currentPassword, deviceToken);
+    const { user, trustedDeviceHash } = await this.verifyOwnCredentials(current.user.email, currentPassword, code, deviceToken, client);
+    await checkBreached(newPassword, this.options.breachedPasswords, this.options.requestId);
     const secret = generateToken();
     const now = this.now();
     const { changed, limitedUntil } = await this.db.changePassword(
@@ -93,7 +129,7 @@ export class Passwords extends Flow {
       await this.db.logins.recordFailedLogin(email, now, this.options.loginBackoffMaxSeconds, claim.trusted ? presented : undefined);
       throw new InvalidCredentials("bad credentials");
     }
-    return { user, trustedDeviceHash: claim.trusted ? presented : undefined };
+    return { user, trustedDeviceHash: claim.trusted ? presented : undefined, twoFactor: claim.twoFactor };
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { DB } from "../db/db";
 import { isPlainAddress } from "./addresses";
+import { checkBreached } from "./breached";
 import { InvalidResetToken, UnknownEmail } from "./errors";
 import { type ClientInfo, Flow } from "./flow";
 import type { AuthOptions } from "./options";
@@ -46,6 +47,7 @@ export class PasswordReset extends Flow {
    */
   async updatePassword(resetToken: string, password: string, email?: string, client: ClientInfo = {}): Promise<void> {
     if (!resetToken) throw new InvalidResetToken("Invalid reset token");
+    await checkBreached(password, this.options.breachedPasswords, this.options.requestId);
     const hashedPassword = await this.passwords.hashPassword(password);
     const owner = await this.db.resetTokens.spendResetToken(await sha256Hex(resetToken), this.now(), hashedPassword, email);
     if (owner === null) throw new InvalidResetToken("Invalid reset token");

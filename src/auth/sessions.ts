@@ -1,12 +1,14 @@
 import bcrypt from "bcryptjs";
 import type { DB } from "../db/db";
 import type { Session, User } from "../db/schema";
-import { countryCode, deviceLabel } from "./device-label";
-import { EmailNotVerified, InvalidCredentials, NoSuchSession } from "./errors";
+import { EmailNotVerified, InvalidCredentials, NoSuchSession, SecondFactorRequired } from "./errors";
 import { type ClientInfo, Flow } from "./flow";
 import type { AuthOptions } from "./options";
 import type { Passwords } from "./passwords";
-import { constantTimeEqual, generateToken, randomId, sha256Hex } from "./tokens";
+import { constantTimeEqual, generateToken, sha256Hex } from "./tokens";
+
+/** How long a pending login (password right, code not yet given) lasts: its cookie's Max-Age. */
+export const PENDING_LOGIN_SECONDS = 5 * 60;
 
 /** A live session and its user, as a request presents it (its cookie's secret). */
 export interface CurrentSession {
@@ -59,7 +61,7 @@ export class Sessions extends Flow {
     deviceToken?: string,
     client: ClientInfo = {},
   ): Promise<{ user: User; sessionId: string; deviceToken: string }> {
-    const { user, trustedDeviceHash } = await this.passwords.verifyPassword(email, password, deviceToken);
+    const { user, trustedDeviceHash, twoFactor } = await this.passwords.verifyPassword(email, password, deviceToken);
     // After the password: a wrong one must not learn whether the address is verified. The right
     // one ends the backoff its claim moved, as a login would.
     if (this.options.requireEmailVerification && user.emailVerifiedAt === null) {
@@ -67,6 +69,19 @@ export class Sessions extends Flow {
       throw new EmailNotVerified("email not verified");
     }
     const now = this.now();
+    if (twoFactor) {
+      // No session yet: a pending login the browser finishes with a code (two-factor.ts).
+      const pendingSecret = generateToken();
+      await this.db.pendingLogins.open({
+        secretHash: await sha256Hex(pendingSecret),
+        userId: user.id,
+        amr: "pwd",
+        trustedDeviceHash: trustedDeviceHash ?? null,
+        createdAt: now,
+        expiresAt: now + PENDING_LOGIN_SECONDS,
+      });
+      throw new SecondFactorRequired("second factor required", pendingSecret);
+    }
     const sessionId = generateToken();
     // A new device token on every login: one planted in the browser or copied from it never lasts.
     const device = generateToken();
@@ -77,7 +92,7 @@ export class Sessions extends Flow {
         : {};
     const opened = await this.db.sessions.startSession(
       user.id,
-      await this.newSession(sessionId, now, client),
+      await this.newSession(sessionId, now, client, "pwd"),
       this.options.maxSessionsPerUser,
       rehash,
       user.hashedPassword,
@@ -93,7 +108,11 @@ export class Sessions extends Flow {
     const user = await this.findUser({ email });
     if (!user) return null;
     const sessionId = generateToken();
-    await this.db.sessions.startSession(user.id, await this.newSession(sessionId, this.now(), client), this.options.maxSessionsPerUser);
+    await this.db.sessions.startSession(
+      user.id,
+      await this.newSession(sessionId, this.now(), client, "pwd"),
+      this.options.maxSessionsPerUser,
+    );
     return sessionId;
   }
 
@@ -159,26 +178,22 @@ export class Sessions extends Flow {
     }
   }
 
-  /** Ends every session of the user but the current one; returns how many ended. */
+  /** Ends every session of the user but the current one (a recent proof needed); returns how many ended. */
   async endOtherSessions(current: CurrentSession): Promise<number> {
+    this.requireRecentProof(current);
     return this.db.sessions.endSessions(current.user.id, current.session.id);
   }
 
-  /** Ends every session of the user, the current one included; returns how many ended. */
+  /** Ends every session of the user, the current one included (a recent proof needed); returns how many ended. */
   async endAllSessions(current: CurrentSession): Promise<number> {
+    this.requireRecentProof(current);
     return this.db.sessions.endSessions(current.user.id);
   }
 
-  private async newSession(secret: string, now: number, client: ClientInfo) {
-    return {
-      id: randomId(),
-      secretHash: await sha256Hex(secret),
-      createdAt: now,
-      expiresAt: now + this.options.sessionLifetimeSeconds,
-      idleExpiresAt: Math.min(now + this.options.sessionIdleTimeoutSeconds, now + this.options.sessionLifetimeSeconds),
-      lastUsedAt: now,
-      device: deviceLabel(client.userAgent),
-      country: countryCode(client.country),
-    };
+  /** Records a fresh proof of presence for the session (the caller checked it). */
+  async markReauthenticated(current: CurrentSession, clearBackoff?: { userId: number; trustedDeviceHash?: string }): Promise<void> {
+    const now = this.now();
+    await this.db.sessions.markReauthenticated(current.session.id, now, clearBackoff);
+    current.session.reauthenticatedAt = now;
   }
 }

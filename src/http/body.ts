@@ -135,3 +135,23 @@ export function validBody<S extends z.ZodType>(
   const json = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase() === "application/json";
   return c.req.valid(json ? "json" : "form") as z.output<S>;
 }
+
+/**
+ * Route middleware for a JSON-only body (a WebAuthn credential's nested `toJSON()`): it must be
+ * `application/json`, valid UTF-8 and a JSON object; the route's zod schema checks the rest.
+ */
+export const jsonBody = () =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const mediaType = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (mediaType !== "application/json") throw badRequest("send the credential as JSON (application/json)");
+    const text = utf8(await c.req.arrayBuffer());
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw badRequest("body is not valid JSON");
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw badRequest("JSON body must be an object");
+    if (c.req.header("content-type") !== "application/json") replaceBody(c, "application/json", await c.req.arrayBuffer());
+    await next();
+  });

@@ -47,7 +47,7 @@ export const withAuth = () =>
     };
     const notify = outbox(transportFor(config.mail, c.env), config.mail, waitUntil, c.get("requestId"));
     const db = new DB(drizzle(d1), { requestId: c.get("requestId"), timeoutMs: config.d1.timeoutMs });
-    c.set("auth", new Auth(db, { ...config.auth, notify }));
+    c.set("auth", new Auth(db, { ...config.auth, notify, requestId: c.get("requestId") }));
     await next();
   });
 

@@ -32,3 +32,46 @@ export function readDeviceCookie(c: Context): string | undefined {
 export function setDeviceCookie(c: Context, deviceToken: string): void {
   setCookie(c, DEVICE_COOKIE, deviceToken, { ...cookieOptions(c), maxAge: DEVICE_COOKIE_MAX_AGE_SECONDS });
 }
+
+/** A login waiting for its second factor (two-factor on): the pending login's secret, 5 minutes. */
+export const PENDING_LOGIN_COOKIE = "pending_login";
+/** The WebAuthn challenge this browser asked for (its secret), 5 minutes, single use. */
+export const CHALLENGE_COOKIE = "webauthn_challenge";
+
+export function readPendingLoginCookie(c: Context): string | undefined {
+  return getCookie(c, PENDING_LOGIN_COOKIE);
+}
+
+export function setPendingLoginCookie(c: Context, secret: string, maxAgeSeconds: number): void {
+  setCookie(c, PENDING_LOGIN_COOKIE, secret, { ...cookieOptions(c), maxAge: maxAgeSeconds });
+}
+
+export function clearPendingLoginCookie(c: Context): void {
+  deleteCookie(c, PENDING_LOGIN_COOKIE, cookieOptions(c));
+}
+
+export function readChallengeCookie(c: Context): string | undefined {
+  return getCookie(c, CHALLENGE_COOKIE);
+}
+
+export function setChallengeCookie(c: Context, secret: string, maxAgeSeconds: number): void {
+  setCookie(c, CHALLENGE_COOKIE, secret, { ...cookieOptions(c), maxAge: maxAgeSeconds });
+}
+
+export function clearChallengeCookie(c: Context): void {
+  deleteCookie(c, CHALLENGE_COOKIE, cookieOptions(c));
+}
+
+/**
+ * A login that needs a second factor is refused (SecondFactorRequired) with the pending login's
+ * secret: the refusal carries it to the browser in a cookie, never in the body.
+ */
+export async function keepingPendingLogin<T>(c: Context, login: Promise<T>, maxAgeSeconds: number): Promise<T> {
+  try {
+    return await login;
+  } catch (error) {
+    const pendingSecret = (error as { pendingSecret?: unknown }).pendingSecret;
+    if (typeof pendingSecret === "string") setPendingLoginCookie(c, pendingSecret, maxAgeSeconds);
+    throw error;
+  }
+}

@@ -44,6 +44,24 @@ const securityHeaders = (scripts: boolean, referrerPolicy = "same-origin") =>
 const pageHeaders = securityHeaders(false);
 const tokenPageHeaders = securityHeaders(false, "no-referrer");
 const docsHeaders = securityHeaders(true);
+/**
+ * The pages that use passkeys run one script, the site's own /passkeys.js (WebAuthn needs
+ * JavaScript): scripts and fetches from 'self' there, and only there.
+ */
+const passkeyPageHeaders = secureHeaders({
+  referrerPolicy: "same-origin",
+  contentSecurityPolicy: {
+    defaultSrc: ["'none'"],
+    scriptSrc: ["'self'"],
+    connectSrc: ["'self'"],
+    styleSrc: ["'unsafe-inline'"],
+    imgSrc: ["'self'"],
+    formAction: ["'self'"],
+    frameAncestors: ["'none'"],
+    baseUri: ["'none'"],
+  },
+});
+export const PASSKEY_PAGES = new Set(["/account/login", "/account/passkeys", "/account/reauthenticate"]);
 
 /**
  * The app every route is mounted on: request id and log, security headers, settings (503 when
@@ -57,6 +75,7 @@ export function createApp(): AppOpenAPI {
   app.use(requestLog());
   app.use((c, next) => {
     if (c.req.path === "/docs") return docsHeaders(c, next);
+    if (PASSKEY_PAGES.has(c.req.path)) return passkeyPageHeaders(c, next);
     // A link from a mail: its token must not leave in a Referer (to an image, a link followed...).
     if (c.req.method === "GET" && c.req.query("token") !== undefined) return tokenPageHeaders(c, next);
     return pageHeaders(c, next);

@@ -16,6 +16,17 @@ import {
   TooManyAttempts,
   TooManyPasswordChanges,
   UnknownEmail,
+  BreachedPassword,
+  SecondFactorRequired,
+  InvalidCode,
+  SecondFactorThrottled,
+  PendingLoginExpired,
+  ReauthenticationRequired,
+  TwoFactorAlreadyOn,
+  TwoFactorNotOn,
+  PasskeyRejected,
+  NoSuchPasskey,
+  PasskeyExists,
   UserAlreadyExists,
   WrongPassword,
   retryAfterSeconds,
@@ -53,6 +64,47 @@ const domainStatus: ReadonlyArray<[DomainErrorClass, ContentfulStatusCode, strin
   ],
   [RateLimited, 429, "too many requests: try again later", "Over this route's per-IP limit; wait `Retry-After` seconds."],
   [
+    BreachedPassword,
+    400,
+    "this password has appeared in a data breach; choose another",
+    "The new password is in the Pwned Passwords list (BREACHED_PASSWORD_CHECK).",
+  ],
+  [
+    SecondFactorRequired,
+    401,
+    "second factor required",
+    'The password was right and the account has two-factor on: `second_factor` lists what finishes it (`["totp", "recovery_code"]`). A login also sets a `pending_login` cookie for `POST /sessions/two-factor`; other actions take `code` (or `recovery_code`) with the password.',
+  ],
+  [
+    InvalidCode,
+    401,
+    "invalid code",
+    "The TOTP or recovery code is wrong, already used, or malformed (it counts in the second-factor backoff).",
+  ],
+  [
+    SecondFactorThrottled,
+    429,
+    "too many wrong codes: try again later",
+    "Codes for this account are paused after wrong ones; wait `Retry-After` seconds.",
+  ],
+  [PendingLoginExpired, 401, "login expired: log in again", "No pending login for this cookie (it lasts 5 minutes and 5 codes)."],
+  [
+    ReauthenticationRequired,
+    403,
+    "confirm it is you",
+    "This action needs a proof newer than REAUTH_WINDOW_SECONDS: `POST /profile/reauthenticate`, then again (`reauthenticate: true`).",
+  ],
+  [TwoFactorAlreadyOn, 400, "two-factor is already on", "Turn it off first (`DELETE /profile/two-factor`)."],
+  [TwoFactorNotOn, 400, "two-factor is not on", "There is no authenticator to confirm or turn off."],
+  [
+    PasskeyRejected,
+    400,
+    "passkey not accepted",
+    "The WebAuthn response did not verify (challenge, origin, relying party, signature or flags).",
+  ],
+  [NoSuchPasskey, 404, "no such passkey", "None of your passkeys has this id."],
+  [PasskeyExists, 400, "passkey registered already", "This authenticator's credential is registered already."],
+  [
     TooManyPasswordChanges,
     429,
     "too many password changes: try again later",
@@ -87,6 +139,8 @@ export interface Failure {
   status: ContentfulStatusCode;
   message: string;
   headers: Record<string, string>;
+  /** Fields the JSON answer carries beside `message` (`second_factor`, `reauthenticate`). */
+  fields?: Record<string, unknown>;
 }
 
 /**
@@ -109,7 +163,8 @@ export function failureOf(error: unknown): Failure | undefined {
       : error instanceof TemporarilyUnavailable
         ? { "Retry-After": String(UNAVAILABLE_RETRY_AFTER_SECONDS) }
         : {};
-  return { ...known, headers };
+  const fields = (error as { fields?: Record<string, unknown> }).fields;
+  return { ...known, headers, ...(fields ? { fields } : {}) };
 }
 
 /**
@@ -123,7 +178,7 @@ export function logUnexpected(error: unknown, c: Context): void {
 
 export function onError(error: Error, c: Context): Response {
   const failure = failureOf(error);
-  if (failure) return c.json(errorBody(failure.message), failure.status, failure.headers);
+  if (failure) return c.json({ ...errorBody(failure.message), ...failure.fields }, failure.status, failure.headers);
   logUnexpected(error, c);
   return c.json(errorBody("internal error"), 500);
 }

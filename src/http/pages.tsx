@@ -1,13 +1,22 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { EmailNotVerified, InvalidEmailToken, InvalidResetToken, NotLoggedIn } from "../auth/errors";
+import {
+  EmailNotVerified,
+  InvalidCode,
+  InvalidEmailToken,
+  InvalidResetToken,
+  NotLoggedIn,
+  ReauthenticationRequired,
+  SecondFactorRequired,
+  SecondFactorThrottled,
+} from "../auth/errors";
 import type { AppEnv } from "./context";
 import { failureOf, logUnexpected } from "./errors";
 import { ChangeEmailPage, LinkUsedPage, RevertEmailPage } from "../views/email";
 import { ProblemPage } from "../views/forms";
 import { DeletePage, PasswordPage } from "../views/profile";
 import { ForgotPage, ResetPage } from "../views/reset";
-import { LoginPage, RegisterPage } from "../views/sign-in";
+import { LoginPage, RegisterPage, SecondFactorPage } from "../views/sign-in";
 import type { Layout } from "../views/layout";
 import { pageMessage } from "../views/messages";
 
@@ -34,13 +43,25 @@ type Refill = {
   tokenRefused: boolean;
   emailTokenRefused: boolean;
   unverified: boolean;
+  /** The account has two-factor on (the failure was about the code): show the code fields. */
+  codeAsked: boolean;
   fromLink: boolean;
+};
+
+/** The page a form that needed a recent proof came from (where "confirm it is you" returns). */
+const REAUTH_RETURN: Record<string, string> = {
+  "/account/sessions/end-others": "/account/sessions",
+  "/account/sessions/end": "/account/sessions",
+  "/account/passkeys/remove": "/account/passkeys",
 };
 
 /** Which form a failed POST shows again, with the error and what can be kept of the input. */
 const formAfterFailure: Record<string, (c: Context<AppEnv>, refill: Refill) => ReturnType<typeof Layout>> = {
   ["/account/register"]: (c, { error, email }) => <RegisterPage error={error} email={email} minLength={minLength(c)} />,
-  ["/account/login"]: (_, { error, email, unverified }) => <LoginPage error={error} email={email} unverified={unverified} />,
+  ["/account/login"]: (c, { error, email, unverified }) => (
+    <LoginPage error={error} email={email} unverified={unverified} next={c.req.query("next")} passkeys={c.var.config.auth.passkeys} />
+  ),
+  ["/account/login/two-factor"]: (c, { error }) => <SecondFactorPage error={error} next={c.req.query("next")} />,
   ["/account/forgot"]: (c, { error, email }) => (
     <ForgotPage error={error} email={email} byMail={c.var.config.auth.resetTokenDelivery === "email"} />
   ),
@@ -69,10 +90,12 @@ const formAfterFailure: Record<string, (c: Context<AppEnv>, refill: Refill) => R
     ) : (
       <RevertEmailPage error={error} token={token} minLength={minLength(c)} />
     ),
-  ["/account/email"]: (c, { error, email }) => <ChangeEmailPage error={error} email={email} current={c.get("sessionEmail") ?? ""} />,
+  ["/account/email"]: (c, { error, email, codeAsked }) => (
+    <ChangeEmailPage error={error} email={email} current={c.get("sessionEmail") ?? ""} twoFactor={codeAsked} />
+  ),
   // Passwords are never put back into a form.
-  ["/account/password"]: (c, { error }) => <PasswordPage error={error} minLength={minLength(c)} />,
-  ["/account/delete"]: (c, { error }) => <DeletePage error={error} email={c.get("sessionEmail") ?? ""} />,
+  ["/account/password"]: (c, { error, codeAsked }) => <PasswordPage error={error} minLength={minLength(c)} twoFactor={codeAsked} />,
+  ["/account/delete"]: (c, { error, codeAsked }) => <DeletePage error={error} email={c.get("sessionEmail") ?? ""} twoFactor={codeAsked} />,
 };
 
 /**
@@ -82,6 +105,11 @@ const formAfterFailure: Record<string, (c: Context<AppEnv>, refill: Refill) => R
  * The app's own error handler sends every failure under /account here.
  */
 export async function pageFailure(error: unknown, c: Context<AppEnv>): Promise<Response> {
+  // A sensitive action without a recent proof: confirm it is you, then back to where it was asked.
+  if (error instanceof ReauthenticationRequired) {
+    const back = REAUTH_RETURN[c.req.path] ?? "/account/profile";
+    return c.redirect(`/account/reauthenticate?next=${encodeURIComponent(back)}`, 303);
+  }
   const failure = failureOf(error);
   if (!failure) logUnexpected(error, c);
   const status = failure?.status ?? 500;
@@ -97,6 +125,7 @@ export async function pageFailure(error: unknown, c: Context<AppEnv>): Promise<R
       ...(await submitted(c)),
       tokenRefused: error instanceof InvalidResetToken,
       emailTokenRefused: error instanceof InvalidEmailToken,
+      codeAsked: error instanceof SecondFactorRequired || error instanceof InvalidCode || error instanceof SecondFactorThrottled,
       unverified: error instanceof EmailNotVerified,
     };
     return c.html(form(c, refill), status, failure!.headers);
@@ -127,4 +156,22 @@ export function pageMethodNotAllowed(c: Context<AppEnv>, methods: string[]): Res
       Allow: methods.join(", "),
     },
   );
+}
+
+/**
+ * Where a page may send a person next: only a path of this site (`/...`, not `//host` or
+ * `/\\host`, which browsers read as another site), else the profile. Never an absolute URL.
+ */
+export function safeNext(next: string | undefined): string {
+  if (
+    !next ||
+    next.length > 2048 ||
+    !next.startsWith("/") ||
+    next.startsWith("//") ||
+    next.startsWith("/\\") ||
+    /[\u0000-\u001f]/.test(next)
+  ) {
+    return "/account/profile";
+  }
+  return next;
 }

@@ -138,3 +138,58 @@ export function failures(kinds: Failure[], options: { html?: boolean } = {}): Re
   }
   return responses;
 }
+
+/** A refusal that may ask for a second factor (`second_factor`: what finishes it). */
+export const SecondFactorAnswer = z
+  .object({
+    message: z.string().openapi({ example: "second factor required" }),
+    second_factor: z
+      .array(z.enum(["totp", "recovery_code"]))
+      .optional()
+      .openapi({
+        description: 'Present when the password was right and two-factor is on: `["totp", "recovery_code"]`.',
+      }),
+  })
+  .openapi("SecondFactorAnswer");
+
+export const pendingLoginCookie: Headers = {
+  "Set-Cookie": z.string().openapi({
+    description:
+      "With `second_factor`: `pending_login=<secret>; Max-Age=300; Path=/; HttpOnly; SameSite=Lax`, the pending login `POST /sessions/two-factor` finishes.",
+  }),
+};
+
+export const challengeCookie: Headers = {
+  "Set-Cookie": z.string().openapi({
+    description: "`webauthn_challenge=<secret>; Max-Age=300; Path=/; HttpOnly; SameSite=Lax`: binds the challenge to this browser.",
+  }),
+};
+
+const credentialDescriptor = z.object({ type: z.literal("public-key"), id: z.string(), transports: z.array(z.string()).optional() });
+
+/** `PublicKeyCredentialRequestOptionsJSON`: what `parseRequestOptionsFromJSON` reads. */
+export const RequestOptionsSchema = z
+  .object({
+    challenge: z.string(),
+    rpId: z.string(),
+    timeout: z.number().int(),
+    userVerification: z.string(),
+    allowCredentials: z.array(credentialDescriptor).optional(),
+    hints: z.array(z.string()).optional(),
+  })
+  .openapi("PasskeyRequestOptions");
+
+/** `PublicKeyCredentialCreationOptionsJSON`: what `parseCreationOptionsFromJSON` reads. */
+export const CreationOptionsSchema = z
+  .object({
+    rp: z.object({ id: z.string(), name: z.string() }),
+    user: z.object({ id: z.string(), name: z.string(), displayName: z.string() }),
+    challenge: z.string(),
+    pubKeyCredParams: z.array(z.object({ type: z.literal("public-key"), alg: z.number().int() })),
+    timeout: z.number().int(),
+    excludeCredentials: z.array(credentialDescriptor),
+    authenticatorSelection: z.object({ residentKey: z.string(), requireResidentKey: z.boolean(), userVerification: z.string() }),
+    attestation: z.string(),
+    hints: z.array(z.string()).optional(),
+  })
+  .openapi("PasskeyCreationOptions");

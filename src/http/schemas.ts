@@ -128,3 +128,48 @@ export function queryParam(description: string) {
     .transform((value) => (Array.isArray(value) ? value[0]! : value))
     .openapi({ type: "string", description });
 }
+
+/** A TOTP code as an app shows it: six digits (spaces around it are dropped). */
+export function totpCode(name = "code") {
+  return text(name)
+    .refine((value) => value.length <= 16, { error: `${name} is too long`, params: { problem: "too long", limit: 16 } })
+    .openapi({ description: "The 6-digit code the authenticator app shows now.", example: "123456" });
+}
+
+/** A recovery code as it was shown (`xxxxx-xxxxx`; case, spaces and the dash do not matter). */
+export function recoveryCode(name = "recovery_code") {
+  return text(name)
+    .refine((value) => value.length <= 32, { error: `${name} is too long`, params: { problem: "too long", limit: 32 } })
+    .openapi({ description: "One of the recovery codes shown when two-factor was turned on; each works once.", example: "k3v9q-x7m2p" });
+}
+
+const b64url = (description: string) =>
+  z
+    .string()
+    .max(8192)
+    .regex(/^[A-Za-z0-9_-]*={0,2}$/, { error: "must be base64url" })
+    .openapi({ description });
+
+/**
+ * A WebAuthn credential as `PublicKeyCredential.toJSON()` makes it (registration or assertion).
+ * Nested JSON, not form fields: the API's rule of string-only fields does not apply here.
+ */
+export const CredentialSchema = z
+  .object({
+    id: b64url("The credential id."),
+    rawId: b64url("The credential id again (as toJSON() gives it)."),
+    type: z.literal("public-key"),
+    authenticatorAttachment: z.string().max(32).nullable().optional(),
+    clientExtensionResults: z.record(z.string(), z.unknown()).optional(),
+    response: z.object({
+      clientDataJSON: b64url("The client data, base64url."),
+      attestationObject: b64url("Registration: the attestation object.").optional(),
+      authenticatorData: b64url("The authenticator data.").optional(),
+      signature: b64url("Assertion: the signature.").optional(),
+      userHandle: b64url("Assertion: the user handle.").nullable().optional(),
+      transports: z.array(z.string().max(32)).max(16).optional(),
+      publicKey: b64url("Registration: the public key (SPKI).").nullable().optional(),
+      publicKeyAlgorithm: z.number().int().optional(),
+    }),
+  })
+  .openapi("WebAuthnCredential", { description: "`PublicKeyCredential.toJSON()`, as browsers make it." });

@@ -89,6 +89,44 @@ function words(event: AuthEvent, config: MailConfig): Paragraphs {
           { link: url("/account/email/cancel", event.token), label: "Cancel the change" },
         ],
       };
+    case "two-factor-changed":
+      return {
+        subject: `Two-factor sign-in was turned ${event.on ? "on" : "off"} for your ${app} account`,
+        body: [
+          event.on
+            ? `Two-factor sign-in was turned on for your ${app} account ${when(event)}: logging in with the password now also needs a code from your authenticator app (or a recovery code).`
+            : `Two-factor sign-in was turned off for your ${app} account ${when(event)}: the password alone logs in again.`,
+          "If this was not you, someone has your password and your account: choose a new password now, then check where you are logged in.",
+          { link: url("/account/forgot"), label: "Reset my password" },
+        ],
+      };
+    case "recovery-code-used":
+      return {
+        subject: `A recovery code was used for your ${app} account`,
+        body: [
+          `One of your recovery codes was used ${when(event)}, in place of a code from your authenticator app; it works no more. When few are left, make a new set on your account's two-factor page.`,
+          "If this was not you, someone has your password and a recovery code: choose a new password now.",
+          { link: url("/account/forgot"), label: "Reset my password" },
+        ],
+      };
+    case "recovery-codes-regenerated":
+      return {
+        subject: `New recovery codes for your ${app} account`,
+        body: [
+          `A new set of recovery codes was made for your ${app} account ${when(event)}; the old ones work no more.`,
+          "If this was not you, someone has your password and a second factor: choose a new password now.",
+          { link: url("/account/forgot"), label: "Reset my password" },
+        ],
+      };
+    case "passkey-changed":
+      return {
+        subject: `A passkey was ${event.added ? "added to" : "removed from"} your ${app} account`,
+        body: [
+          `The passkey "${event.name}" was ${event.added ? "added to" : "removed from"} your ${app} account ${when(event)}.${event.added ? " It signs in without a password." : ""}`,
+          "If this was not you, someone has access to your account: remove passkeys you do not know, choose a new password and check where you are logged in.",
+          { link: url("/account/passkeys"), label: "Your passkeys" },
+        ],
+      };
     case "account-deleted":
       return {
         subject: `Your ${app} account was deleted`,

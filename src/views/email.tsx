@@ -1,5 +1,6 @@
 import { EmailInput, type FormState } from "./forms";
 import { Alerts, Layout } from "./layout";
+import { CodeFields } from "./two-factor";
 
 /** Mail: verifying an address, changing it, the pages a mailed link opens. */
 
@@ -73,7 +74,7 @@ export function DoneWithLinkPage(props: { title: string; message: string; next: 
   );
 }
 
-export function ChangeEmailPage(props: FormState & { current: string }) {
+export function ChangeEmailPage(props: FormState & { current: string; twoFactor?: boolean }) {
   return (
     <Layout title="Change your email address">
       <h1>Change your email address</h1>
@@ -86,6 +87,7 @@ export function ChangeEmailPage(props: FormState & { current: string }) {
         <EmailInput name="new_email" label="New email address" value={props.email} />
         <label for="password">Your password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required />
+        {props.twoFactor && <CodeFields />}
         <button type="submit">Send the link</button>
       </form>
       <p class="links">

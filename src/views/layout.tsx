@@ -30,6 +30,11 @@ form.inline button{margin:0;padding:.3rem .7rem;width:auto;font-size:.9rem}
 button.danger{background:#b42318}
 button.danger:hover{background:#8f1c13}
 form.inline button,td.this{white-space:nowrap}
+.or{text-align:center;color:#5b6475;margin:1.25rem 0 0}
+button.secondary{background:#eef1f8;color:#1d2433;border:1px solid #c5ccd8}
+button.secondary:hover{background:#e2e7f2}
+.qr{display:block;width:220px;max-width:100%;margin:.5rem auto}
+.codes{columns:2;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;padding-left:1.2rem}
 @media (max-width:600px){
 main{margin:0;border-radius:0;padding:1.25rem}
 #sessions,#sessions tbody,#sessions tr,#sessions td{display:block;width:100%}
@@ -41,7 +46,11 @@ main{margin:0;border-radius:0;padding:1.25rem}
 }
 `;
 
-export function Layout(props: { title: string; wide?: boolean; children: Child }) {
+/**
+ * The page around every page. `passkeys`: the page runs the site's own /passkeys.js (WebAuthn
+ * needs JavaScript; its CSP allows scripts from 'self' on those pages only).
+ */
+export function Layout(props: { title: string; wide?: boolean; passkeys?: boolean; children: Child }) {
   return (
     <html lang="en">
       <head>
@@ -49,6 +58,7 @@ export function Layout(props: { title: string; wide?: boolean; children: Child }
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{props.title === "edge-auth" ? props.title : `${props.title} · edge-auth`}</title>
         <style>{css}</style>
+        {props.passkeys && <script src="/passkeys.js" defer></script>}
       </head>
       <body>
         <main class={props.wide ? "wide" : undefined}>{props.children}</main>

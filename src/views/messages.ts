@@ -11,6 +11,17 @@ import {
   TemporarilyUnavailable,
   TooManyAttempts,
   TooManyPasswordChanges,
+  BreachedPassword,
+  SecondFactorRequired,
+  InvalidCode,
+  SecondFactorThrottled,
+  PendingLoginExpired,
+  TwoFactorAlreadyOn,
+  TwoFactorNotOn,
+  PasskeyRejected,
+  PasskeyExists,
+  NoSuchPasskey,
+  ReauthenticationRequired,
   UnknownEmail,
   UserAlreadyExists,
   WrongPassword,
@@ -71,6 +82,23 @@ export function pageMessage(error: unknown, status: number, options: { resetToke
   if (error instanceof LoginThrottled) {
     return `Too many failed attempts to log in to this account. Wait ${duration(retryAfterSeconds(error))} and try again, or reset your password.`;
   }
+  if (error instanceof BreachedPassword) {
+    return "This password has appeared in a data breach, so attackers try it first. Choose another one (a few unrelated words make a good one).";
+  }
+  if (error instanceof SecondFactorRequired)
+    return "Your account has two-factor sign-in on: enter the code from your authenticator app (or a recovery code) too.";
+  if (error instanceof InvalidCode)
+    return "That code is not right, or was used already. Enter the code your app shows now (it changes every 30 seconds).";
+  if (error instanceof SecondFactorThrottled) {
+    return `Too many wrong codes for this account. Wait ${duration(retryAfterSeconds(error))} and try again.`;
+  }
+  if (error instanceof PendingLoginExpired) return "This login took too long or had too many wrong codes. Log in again with your password.";
+  if (error instanceof TwoFactorAlreadyOn) return "Two-factor sign-in is already on. Turn it off first to set up another app.";
+  if (error instanceof TwoFactorNotOn) return "Two-factor sign-in is off for your account.";
+  if (error instanceof PasskeyRejected) return "That passkey could not be used. Try again, or use your password.";
+  if (error instanceof PasskeyExists) return "That passkey is registered already.";
+  if (error instanceof NoSuchPasskey) return "That passkey is not one of yours any more: it may have been removed already.";
+  if (error instanceof ReauthenticationRequired) return "Confirm it is you first: this is a sensitive change.";
   if (error instanceof TooManyPasswordChanges) {
     return `Your password was changed several times in the last hour. Wait ${duration(retryAfterSeconds(error))} before changing it again.`;
   }

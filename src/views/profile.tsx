@@ -1,10 +1,18 @@
 import { type FormState } from "./forms";
 import { Alerts, Layout } from "./layout";
 import { ResendVerification } from "./email";
+import { CodeFields } from "./two-factor";
 
 /** The profile, changing the password, deleting the account. */
 
-export function ProfilePage(props: { email: string; verified: boolean; sendsMail: boolean; plainAddress: boolean; notice?: string }) {
+export function ProfilePage(props: {
+  email: string;
+  verified: boolean;
+  sendsMail: boolean;
+  plainAddress: boolean;
+  passkeys?: boolean;
+  notice?: string;
+}) {
   return (
     <Layout title="Your account">
       <h1>Your account</h1>
@@ -33,6 +41,14 @@ export function ProfilePage(props: { email: string; verified: boolean; sendsMail
         <li>
           <a href="/account/password">Change your password</a>
         </li>
+        <li>
+          <a href="/account/two-factor">Two-factor sign-in</a>
+        </li>
+        {props.passkeys && (
+          <li>
+            <a href="/account/passkeys">Passkeys</a>
+          </li>
+        )}
         {props.sendsMail && (
           <li>
             <a href="/account/email">Change your email address</a>
@@ -49,7 +65,7 @@ export function ProfilePage(props: { email: string; verified: boolean; sendsMail
   );
 }
 
-export function PasswordPage(props: FormState & { minLength: number }) {
+export function PasswordPage(props: FormState & { minLength: number; twoFactor?: boolean }) {
   return (
     <Layout title="Change your password">
       <h1>Change your password</h1>
@@ -60,6 +76,7 @@ export function PasswordPage(props: FormState & { minLength: number }) {
         <input id="current_password" name="current_password" type="password" autocomplete="current-password" required />
         <label for="new_password">New password</label>
         <input id="new_password" name="new_password" type="password" autocomplete="new-password" required minlength={props.minLength} />
+        {props.twoFactor && <CodeFields />}
         <button type="submit">Change password</button>
       </form>
       <p class="links">
@@ -81,7 +98,7 @@ export function PasswordChangedPage() {
   );
 }
 
-export function DeletePage(props: FormState & { email: string }) {
+export function DeletePage(props: FormState & { email: string; twoFactor?: boolean }) {
   return (
     <Layout title="Delete your account">
       <h1>Delete your account</h1>
@@ -93,6 +110,7 @@ export function DeletePage(props: FormState & { email: string }) {
       <form method="post" action="/account/delete">
         <label for="password">Your password</label>
         <input id="password" name="password" type="password" autocomplete="current-password" required />
+        {props.twoFactor && <CodeFields />}
         <button type="submit" class="danger">
           Delete my account
         </button>

@@ -2,7 +2,17 @@ import type { Context } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { validBody } from "../../http/body";
 import { type AppEnv, clientInfo, requireSession } from "../../http/context";
-import { clearSessionCookie, readDeviceCookie, readSessionCookie, setDeviceCookie, setSessionCookie } from "../../http/cookie";
+import {
+  clearSessionCookie,
+  keepingPendingLogin,
+  readDeviceCookie,
+  readSessionCookie,
+  setDeviceCookie,
+  setSessionCookie,
+} from "../../http/cookie";
+import { safeNext } from "../../http/pages";
+import { SecondFactorRequired } from "../../auth/errors";
+import { PENDING_LOGIN_SECONDS } from "../../auth/sessions";
 import type { AppRouteHandler } from "../../http/router";
 import { checkNewPassword } from "../../http/schemas";
 import { isPlainAddress } from "../../auth/addresses";
@@ -42,7 +52,7 @@ export const register: AppRouteHandler<typeof routes.register> = async (c) => {
 };
 
 export const loginForm: AppRouteHandler<typeof routes.loginForm> = (c) => {
-  const { registered, logged_out } = c.req.valid("query");
+  const { registered, logged_out, next } = c.req.valid("query");
   // With verification required, logging in waits for the link: say so, not "log in now".
   const created = c.var.config.auth.requireEmailVerification
     ? "Account created. We sent a link to your address: open it to confirm the address, then log in."
@@ -50,15 +60,24 @@ export const loginForm: AppRouteHandler<typeof routes.loginForm> = (c) => {
   const notice = registered !== undefined ? created : logged_out !== undefined ? "You are logged out." : undefined;
   const email = registered !== undefined ? getCookie(c, REGISTERED_COOKIE)?.slice(0, 254) : undefined;
   if (email !== undefined) deleteCookie(c, REGISTERED_COOKIE, registeredCookieOptions(c));
-  return c.html(<LoginPage notice={notice} email={email} />, 200);
+  return c.html(<LoginPage notice={notice} email={email} next={next} passkeys={c.var.config.auth.passkeys} />, 200);
 };
 
 export const logIn: AppRouteHandler<typeof routes.logIn> = async (c) => {
   const { email, password } = validBody(c, LoginBody);
-  const { sessionId, deviceToken } = await c.var.auth.logIn(email, password, readDeviceCookie(c), clientInfo(c));
-  setSessionCookie(c, sessionId, c.var.config.auth.sessionLifetimeSeconds);
-  setDeviceCookie(c, deviceToken);
-  return c.redirect("/account/profile", 303);
+  const { next } = c.req.valid("query");
+  let login;
+  try {
+    login = await keepingPendingLogin(c, c.var.auth.logIn(email, password, readDeviceCookie(c), clientInfo(c)), PENDING_LOGIN_SECONDS);
+  } catch (error) {
+    // Two-factor on: the code's page, the pending login in its cookie.
+    if (error instanceof SecondFactorRequired)
+      return c.redirect(`/account/login/two-factor${next ? `?next=${encodeURIComponent(next)}` : ""}`, 303);
+    throw error;
+  }
+  setSessionCookie(c, login.sessionId, c.var.config.auth.sessionLifetimeSeconds);
+  setDeviceCookie(c, login.deviceToken);
+  return c.redirect(safeNext(next), 303);
 };
 
 export const profile: AppRouteHandler<typeof routes.profile> = async (c) => {
@@ -70,6 +89,7 @@ export const profile: AppRouteHandler<typeof routes.profile> = async (c) => {
       verified={user.emailVerifiedAt !== null}
       sendsMail={c.var.config.auth.sendsMail}
       plainAddress={isPlainAddress(user.email)}
+      passkeys={c.var.config.auth.passkeys}
     />,
     200,
   );
@@ -114,6 +134,9 @@ export const reset: AppRouteHandler<typeof routes.reset> = async (c) => {
   return c.html(<DonePage />, 200);
 };
 
+/** Whether the user has two-factor on: the forms that take the password then ask for a code too. */
+const twoFactorOn = async (c: Context<AppEnv>, userId: number) => (await c.var.auth.twoFactor.status(userId)).state === "on";
+
 /** The live session of the request, or undefined (the GET pages send the reader to log in). */
 const sessionOf = (c: Context<AppEnv>) => c.var.auth.getSession(readSessionCookie(c));
 
@@ -144,15 +167,19 @@ export const endOtherSessions: AppRouteHandler<typeof routes.endOtherSessions> =
 };
 
 export const passwordForm: AppRouteHandler<typeof routes.passwordForm> = async (c) => {
-  if (!(await sessionOf(c))) return c.redirect("/account/login", 303);
-  return c.html(<PasswordPage minLength={minLength(c)} />, 200);
+  const current = await sessionOf(c);
+  if (!current) return c.redirect("/account/login?next=/account/password", 303);
+  return c.html(<PasswordPage minLength={minLength(c)} twoFactor={await twoFactorOn(c, current.user.id)} />, 200);
 };
 
 export const changePassword: AppRouteHandler<typeof routes.changePassword> = async (c) => {
-  const { current_password, new_password } = validBody(c, ChangePasswordBody);
+  const { current_password, new_password, code, recovery_code } = validBody(c, ChangePasswordBody);
   checkNewPassword(new_password, minLength(c), "new_password");
   const current = await requireSession(c);
-  const secret = await c.var.auth.changePassword(current, current_password, new_password, readDeviceCookie(c), clientInfo(c));
+  const secret = await c.var.auth.changePassword(current, current_password, new_password, readDeviceCookie(c), clientInfo(c), {
+    code,
+    recoveryCode: recovery_code,
+  });
   // The same session, a new secret: the cookie lasts as long as the session still does.
   setSessionCookie(c, secret, Math.max(1, current.session.expiresAt - Math.floor(Date.now() / 1000)));
   return c.html(<PasswordChangedPage />, 200);
@@ -160,14 +187,14 @@ export const changePassword: AppRouteHandler<typeof routes.changePassword> = asy
 
 export const deleteForm: AppRouteHandler<typeof routes.deleteForm> = async (c) => {
   const current = await sessionOf(c);
-  if (!current) return c.redirect("/account/login", 303);
-  return c.html(<DeletePage email={current.user.email} />, 200);
+  if (!current) return c.redirect("/account/login?next=/account/delete", 303);
+  return c.html(<DeletePage email={current.user.email} twoFactor={await twoFactorOn(c, current.user.id)} />, 200);
 };
 
 export const deleteAccount: AppRouteHandler<typeof routes.deleteAccount> = async (c) => {
-  const { password } = validBody(c, DeleteAccountBody);
+  const { password, code, recovery_code } = validBody(c, DeleteAccountBody);
   const current = await requireSession(c);
-  await c.var.auth.deleteAccount(current, password, readDeviceCookie(c), clientInfo(c));
+  await c.var.auth.deleteAccount(current, password, readDeviceCookie(c), clientInfo(c), { code, recoveryCode: recovery_code });
   clearSessionCookie(c);
   return c.html(<AccountDeletedPage />, 200);
 };
@@ -209,14 +236,17 @@ export const resendVerification: AppRouteHandler<typeof routes.resendVerificatio
 
 export const emailForm: AppRouteHandler<typeof routes.emailForm> = async (c) => {
   const current = await sessionOf(c);
-  if (!current) return c.redirect("/account/login", 303);
-  return c.html(<ChangeEmailPage current={current.user.email} />, 200);
+  if (!current) return c.redirect("/account/login?next=/account/email", 303);
+  return c.html(<ChangeEmailPage current={current.user.email} twoFactor={await twoFactorOn(c, current.user.id)} />, 200);
 };
 
 export const changeEmail: AppRouteHandler<typeof routes.changeEmail> = async (c) => {
-  const { password, new_email } = validBody(c, ChangeEmailBody);
+  const { password, new_email, code, recovery_code } = validBody(c, ChangeEmailBody);
   const current = await requireSession(c);
-  await c.var.auth.requestEmailChange(current, password, new_email, readDeviceCookie(c), clientInfo(c));
+  await c.var.auth.requestEmailChange(current, password, new_email, readDeviceCookie(c), clientInfo(c), {
+    code,
+    recoveryCode: recovery_code,
+  });
   return c.html(
     <CheckMailPage
       title="Check the new address"

@@ -37,6 +37,9 @@ import { RegisterBody } from "../users/users.routes";
 const tags = ["Pages"];
 const page = (description: string) => ({ 200: htmlContent(description), ...failures([], { html: true }) });
 
+/** Where to go after logging in (or confirming it is you): a path of this site, else the profile. */
+export const nextParam = queryParam("A path of this site to go to afterwards (anything else: the profile).").optional();
+
 export const home = createRoute({
   method: "get",
   path: "/account",
@@ -79,9 +82,10 @@ export const loginForm = createRoute({
     query: z.object({
       registered: queryParam('Present: say "Account created" (and fill in the address just registered).').optional(),
       logged_out: queryParam('Present: say "You are logged out".').optional(),
+      next: nextParam,
     }),
   },
-  responses: page("The form."),
+  responses: page("The form (and, where passkeys are on, a button to sign in with one)."),
 });
 
 export const logIn = createRoute({
@@ -90,9 +94,13 @@ export const logIn = createRoute({
   tags,
   summary: "Log in (form post)",
   middleware: [rateLimit("LOGIN_RATE_LIMITER", "login"), formOrJsonBody(["email", "password"])] as const,
-  request: { body: formOrJson(LoginBody) },
+  request: { query: z.object({ next: nextParam }), body: formOrJson(LoginBody) },
   responses: {
-    303: redirectTo("/account/profile", "Logged in.", setSessionCookie),
+    303: redirectTo(
+      ["/account/profile", "/account/login/two-factor"],
+      "Logged in: to `next` (a path of this site) or the profile. Two-factor on: to the code's page, with a `pending_login` cookie.",
+      setSessionCookie,
+    ),
     ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", InvalidCredentials, LoginThrottled, EmailNotVerified], { html: true }),
   },
 });

@@ -9,4 +9,5 @@ export const profile = createRouter()
   .openapi(routes.endSession, handlers.endSession)
   .openapi(routes.changePassword, handlers.changePassword)
   .openapi(routes.deleteAccount, handlers.deleteAccount)
-  .openapi(routes.changeEmail, handlers.changeEmail);
+  .openapi(routes.changeEmail, handlers.changeEmail)
+  .openapi(routes.reauthenticate, handlers.reauthenticate);

@@ -1,9 +1,23 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { LoginThrottled, NoSuchSession, NotLoggedIn, UserAlreadyExists, WrongPassword, TooManyPasswordChanges } from "../../auth/errors";
+import {
+  BreachedPassword,
+  InvalidCode,
+  LoginThrottled,
+  NoSuchSession,
+  NotLoggedIn,
+  PasskeyRejected,
+  ReauthenticationRequired,
+  SecondFactorRequired,
+  SecondFactorThrottled,
+  TooManyPasswordChanges,
+  TwoFactorNotOn,
+  UserAlreadyExists,
+  WrongPassword,
+} from "../../auth/errors";
 import { formOrJsonBody } from "../../http/body";
 import { rateLimit } from "../../http/rate-limit";
 import { clearSessionCookie, failures, formOrJson, jsonContent, renewSessionCookie } from "../../http/responses";
-import { email, newPassword, password, SessionCookie } from "../../http/schemas";
+import { CredentialSchema, email, newPassword, password, recoveryCode, SessionCookie, totpCode } from "../../http/schemas";
 
 /**
  * The logged-in user's sessions and account: every route reads the session cookie. Changing the
@@ -65,12 +79,13 @@ export const endOtherSessions = createRoute({
   path: "/profile/sessions/end-others",
   tags,
   summary: "Log out everywhere else",
-  description: "Ends every session of the user but this one.",
+  description:
+    "Ends every session of the user but this one (and any pending address change). Needs a proof of presence within REAUTH_WINDOW_SECONDS (the login counts): else 403 `confirm it is you` with `reauthenticate: true`.",
   security,
   request: { cookies: SessionCookie },
   responses: {
     200: jsonContent(ended("other sessions ended"), "Ended."),
-    ...failures(["tooLarge", "crossSite", NotLoggedIn]),
+    ...failures(["tooLarge", "crossSite", NotLoggedIn, ReauthenticationRequired]),
   },
 });
 
@@ -79,16 +94,25 @@ export const endAllSessions = createRoute({
   path: "/profile/sessions/end-all",
   tags,
   summary: "Log out everywhere",
-  description: "Ends every session of the user, this one included; the cookie is cleared.",
+  description:
+    "Ends every session of the user, this one included (and any pending address change); the cookie is cleared. Needs a proof of presence within REAUTH_WINDOW_SECONDS (the login counts): else 403 `confirm it is you` with `reauthenticate: true`.",
   security,
   request: { cookies: SessionCookie },
   responses: {
     200: jsonContent(ended("all sessions ended"), "Ended.", clearSessionCookie),
-    ...failures(["tooLarge", "crossSite", NotLoggedIn]),
+    ...failures(["tooLarge", "crossSite", NotLoggedIn, ReauthenticationRequired]),
   },
 });
 
-export const ChangePasswordBody = z.object({ current_password: password("current_password"), new_password: newPassword("new_password") });
+/** With two-factor on, actions that take the password take a code as well. */
+const codeFields = { code: totpCode().optional(), recovery_code: recoveryCode().optional() };
+const withCodes = [SecondFactorRequired, InvalidCode, SecondFactorThrottled] as const;
+
+export const ChangePasswordBody = z.object({
+  current_password: password("current_password"),
+  new_password: newPassword("new_password"),
+  ...codeFields,
+});
 
 export const changePassword = createRoute({
   method: "put",
@@ -98,15 +122,29 @@ export const changePassword = createRoute({
   description:
     "Needs the current password (a wrong one counts in the login backoff like a failed login). Every other session ends and this one gets a new secret: a new `session_id` cookie.",
   security,
-  middleware: [rateLimit("LOGIN_RATE_LIMITER", "password-change"), formOrJsonBody(["current_password", "new_password"])] as const,
+  middleware: [
+    rateLimit("LOGIN_RATE_LIMITER", "password-change"),
+    formOrJsonBody(["current_password", "new_password", "code", "recovery_code"]),
+  ] as const,
   request: { cookies: SessionCookie, body: formOrJson(ChangePasswordBody) },
   responses: {
     200: jsonContent(z.object({ email: z.string(), message: z.literal("password changed") }), "Changed.", renewSessionCookie),
-    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled, TooManyPasswordChanges]),
+    ...failures([
+      "invalid",
+      "tooLarge",
+      "crossSite",
+      "rateLimited",
+      NotLoggedIn,
+      WrongPassword,
+      LoginThrottled,
+      TooManyPasswordChanges,
+      BreachedPassword,
+      ...withCodes,
+    ]),
   },
 });
 
-export const DeleteAccountBody = z.object({ password: password() });
+export const DeleteAccountBody = z.object({ password: password(), ...codeFields });
 
 export const deleteAccount = createRoute({
   method: "post",
@@ -116,15 +154,15 @@ export const deleteAccount = createRoute({
   description:
     "Needs the password (checked under the login backoff). The user, every session and any reset token are deleted in one step; the cookie is cleared and the email can register again.",
   security,
-  middleware: [rateLimit("LOGIN_RATE_LIMITER", "account-delete"), formOrJsonBody(["password"])] as const,
+  middleware: [rateLimit("LOGIN_RATE_LIMITER", "account-delete"), formOrJsonBody(["password", "code", "recovery_code"])] as const,
   request: { cookies: SessionCookie, body: formOrJson(DeleteAccountBody) },
   responses: {
     200: jsonContent(z.object({ email: z.string(), message: z.literal("account deleted") }), "Deleted.", clearSessionCookie),
-    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled]),
+    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled, ...withCodes]),
   },
 });
 
-export const ChangeEmailBody = z.object({ password: password(), new_email: email("new_email", { plain: true }) });
+export const ChangeEmailBody = z.object({ password: password(), new_email: email("new_email", { plain: true }), ...codeFields });
 
 export const changeEmail = createRoute({
   method: "put",
@@ -134,13 +172,69 @@ export const changeEmail = createRoute({
   description:
     "Needs the password (checked under the login backoff). A confirmation link goes to the new address; the change happens only when it is followed (`POST /confirm_email`), and the old address then gets a notice.",
   security,
-  middleware: [rateLimit("LOGIN_RATE_LIMITER", "email-change"), formOrJsonBody(["password", "new_email"])] as const,
+  middleware: [
+    rateLimit("LOGIN_RATE_LIMITER", "email-change"),
+    formOrJsonBody(["password", "new_email", "code", "recovery_code"]),
+  ] as const,
   request: { cookies: SessionCookie, body: formOrJson(ChangeEmailBody) },
   responses: {
     200: jsonContent(
       z.object({ email: z.string(), new_email: z.string(), message: z.literal("confirmation link sent to the new address") }),
       "The link is on its way; nothing has changed yet.",
     ),
-    ...failures(["invalid", "tooLarge", "crossSite", "rateLimited", NotLoggedIn, WrongPassword, LoginThrottled, UserAlreadyExists]),
+    ...failures([
+      "invalid",
+      "tooLarge",
+      "crossSite",
+      "rateLimited",
+      NotLoggedIn,
+      WrongPassword,
+      LoginThrottled,
+      UserAlreadyExists,
+      ...withCodes,
+    ]),
+  },
+});
+
+export const ReauthBody = z.object({
+  password: password().optional(),
+  ...codeFields,
+  // Or a passkey assertion, `credential.toJSON()` as it is (after POST /sessions/passkey/options).
+  id: CredentialSchema.shape.id.optional(),
+  rawId: CredentialSchema.shape.rawId.optional(),
+  type: CredentialSchema.shape.type.optional(),
+  response: CredentialSchema.shape.response.optional(),
+  authenticatorAttachment: CredentialSchema.shape.authenticatorAttachment,
+  clientExtensionResults: CredentialSchema.shape.clientExtensionResults,
+});
+
+export const reauthenticate = createRoute({
+  method: "post",
+  path: "/profile/reauthenticate",
+  tags,
+  summary: "Confirm it is you",
+  description:
+    "A fresh proof of presence for this session, by one of: `password`; `code` or `recovery_code` (two-factor on); or a passkey assertion (`credential.toJSON()` as the body, after `POST /sessions/passkey/options`). Sensitive actions (ending all or all other sessions, adding or removing a passkey) then go through for REAUTH_WINDOW_SECONDS.",
+  security,
+  middleware: [rateLimit("LOGIN_RATE_LIMITER", "reauthenticate"), formOrJsonBody(["password", "code", "recovery_code"])] as const,
+  request: { cookies: SessionCookie.extend({ webauthn_challenge: z.string().optional() }), body: formOrJson(ReauthBody) },
+  responses: {
+    200: jsonContent(
+      z.object({ message: z.literal("confirmed"), reauthenticated_until: z.number().int().openapi({ description: "Unix seconds." }) }),
+      "Confirmed.",
+    ),
+    ...failures([
+      "invalid",
+      "tooLarge",
+      "crossSite",
+      "rateLimited",
+      NotLoggedIn,
+      WrongPassword,
+      LoginThrottled,
+      InvalidCode,
+      SecondFactorThrottled,
+      TwoFactorNotOn,
+      PasskeyRejected,
+    ]),
   },
 });
