@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConfigError, readConfig } from "../src/config";
+import { ConfigError, LOCAL_ONLY_ENCRYPTION_KEY, readConfig } from "../src/config";
 import { call } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
@@ -33,6 +33,65 @@ describe("readConfig", () => {
     })();
     expect(error).toBeInstanceOf(ConfigError);
     expect(error).toMatchObject({ variable, value, allowed, message: `${variable} is ${JSON.stringify(value)}: ${allowed}` });
+  });
+});
+
+describe("the settings of second factors and passkeys", () => {
+  const KEY = btoa("k".repeat(32));
+  const refusal = (settings: Record<string, string>) => {
+    try {
+      readConfig(settings);
+    } catch (e) {
+      return e as ConfigError;
+    }
+    throw new Error("accepted");
+  };
+
+  it("PUBLIC_URL defaults to http://localhost:8787: the relying party is localhost, and the local-only key is used", () => {
+    const config = readConfig({});
+    expect(config.auth.publicUrl).toBe("http://localhost:8787");
+    expect(config.auth.encryptionKey).toBe(LOCAL_ONLY_ENCRYPTION_KEY);
+    expect(config.auth).toMatchObject({ reauthWindowSeconds: 600, passkeys: true, breachedPasswords: { check: false } });
+  });
+
+  it("a deployment (a PUBLIC_URL that is not this machine) needs its own ENCRYPTION_KEY, and checks breached passwords by default", () => {
+    expect(refusal({ PUBLIC_URL: "https://auth.example.com" })).toMatchObject({ variable: "ENCRYPTION_KEY", value: "" });
+    expect(refusal({ PUBLIC_URL: "https://auth.example.com", ENCRYPTION_KEY: LOCAL_ONLY_ENCRYPTION_KEY }).message).toMatch(
+      /published in the source/,
+    );
+    for (const bad of ["short", btoa("x".repeat(31)), "not base64 at all!"]) {
+      const error = refusal({ PUBLIC_URL: "https://auth.example.com", ENCRYPTION_KEY: bad });
+      expect(error).toMatchObject({ variable: "ENCRYPTION_KEY", value: "(hidden)" });
+      expect(error.message).not.toContain(bad);
+    }
+    const config = readConfig({ PUBLIC_URL: "https://auth.example.com", ENCRYPTION_KEY: KEY });
+    expect(config.auth.encryptionKey).toBe(KEY);
+    expect(config.auth.breachedPasswords).toEqual({ check: true, url: "https://api.pwnedpasswords.com/range/" });
+  });
+
+  it("refuses an IP address as PUBLIC_URL while passkeys are on (browsers refuse WebAuthn there), and allows it with PASSKEYS=off", () => {
+    for (const url of ["http://127.0.0.1:8787", "http://[::1]:8787", "https://203.0.113.7"]) {
+      expect(refusal({ PUBLIC_URL: url, ENCRYPTION_KEY: KEY })).toMatchObject({ variable: "PUBLIC_URL", value: url });
+      expect(readConfig({ PUBLIC_URL: url, ENCRYPTION_KEY: KEY, PASSKEYS: "off" }).auth.passkeys).toBe(false);
+    }
+  });
+
+  it.each([
+    ["REAUTH_WINDOW_SECONDS", "10", "must be a whole number from 30 to 86400"],
+    ["PASSKEYS", "yes", 'must be one of "on", "off"'],
+    ["BREACHED_PASSWORD_CHECK", "true", 'must be one of "on", "off"'],
+    [
+      "PWNED_PASSWORDS_URL",
+      "https://api.pwnedpasswords.com/range",
+      "must be the range API's base URL, ending in a slash, such as https://api.pwnedpasswords.com/range/",
+    ],
+    [
+      "PWNED_PASSWORDS_URL",
+      "ftp://x/",
+      "must be the range API's base URL, ending in a slash, such as https://api.pwnedpasswords.com/range/",
+    ],
+  ])("refuses %s=%s", (variable, value, allowed) => {
+    expect(refusal({ [variable]: value })).toMatchObject({ variable, value, allowed });
   });
 });
 

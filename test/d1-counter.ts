@@ -1,3 +1,7 @@
+import { env } from "cloudflare:workers";
+import { expect } from "vitest";
+import { type CallOptions, call } from "./helpers";
+
 /**
  * Wraps a D1 binding to count round trips: every run/all/first/raw on a prepared statement is
  * one, and a batch is one however many statements it holds. Also records each statement's SQL
@@ -48,4 +52,30 @@ export function countingD1(real: D1Database): Counted {
     },
   } as unknown as D1Database;
   return counted;
+}
+
+/** Calls the app with a counting D1 and returns the response's status, the round trips and the statements. */
+export async function counted(method: string, path: string, options: CallOptions = {}) {
+  const d1 = countingD1(env.DB);
+  const response = await call(method, path, { ...options, bindings: { ...options.bindings, DB: d1.db } });
+  return { status: response.status, roundTrips: d1.roundTrips, statements: d1.statements, response };
+}
+
+const TABLES =
+  "users|sessions|login_devices|email_tokens|mail_counts|totp_credentials|recovery_codes|pending_logins|passkeys|webauthn_challenges";
+
+/** EXPLAIN QUERY PLAN of each statement: never a scan of a table; returns the indexes seen. */
+export async function indexesUsed(statements: { sql: string; params: unknown[] }[]): Promise<Set<string>> {
+  const seen = new Set<string>();
+  // Plain INSERT ... VALUES reads nothing; INSERT ... SELECT does, and is checked.
+  for (const { sql, params } of statements.filter((s) => !/^insert into "\w+" \([^)]*\) values/i.test(s.sql))) {
+    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .bind(...params)
+      .all<{ detail: string }>();
+    const details = plan.results.map((row) => row.detail).join(" | ");
+    expect(details, sql).not.toMatch(new RegExp(`\\bSCAN (${TABLES})\\b`));
+    expect(details, sql).toMatch(new RegExp(`SEARCH (${TABLES}) USING`));
+    for (const match of details.matchAll(/USING (?:COVERING )?INDEX (\w+)/g)) seen.add(match[1]!);
+  }
+  return seen;
 }

@@ -6,16 +6,9 @@ import { DB } from "../src/db/db";
 import { describe, expect, it, vi } from "vitest";
 import { TemporarilyUnavailable } from "../src/db/errors";
 import { faultyD1 } from "../src/db/faults";
-import { countingD1 } from "./d1-counter";
+import { counted, countingD1, indexesUsed } from "./d1-counter";
 import { capturingEmail, MAIL_VARS, tokenOf } from "./mail";
 import { type CallOptions, call, loggedIn, register, uniqueEmail, updateSessionsOf } from "./helpers";
-
-/** Calls the app with a counting D1 and returns the response and the number of round trips. */
-async function counted(method: string, path: string, options: CallOptions = {}) {
-  const d1 = countingD1(env.DB);
-  const response = await call(method, path, { ...options, bindings: { ...options.bindings, DB: d1.db } });
-  return { status: response.status, roundTrips: d1.roundTrips, statements: d1.statements };
-}
 
 async function resetToken(email: string) {
   const response = await call("POST", "/reset_password", { form: { email } });
@@ -213,6 +206,9 @@ describe("every statement the app sends uses an index", () => {
       "email_tokens_user_id_idx",
       "login_devices_last_login_at_idx",
       "mail_counts_window_start_idx",
+      "passkeys_user_id_idx",
+      "pending_logins_expires_at_idx",
+      "pending_logins_user_id_idx",
       "sessions_expires_at_idx",
       "sessions_idle_expires_at_idx",
       "sessions_secret_hash_unique",
@@ -220,10 +216,15 @@ describe("every statement the app sends uses an index", () => {
       "sqlite_autoindex_email_tokens_1",
       "sqlite_autoindex_login_devices_1",
       "sqlite_autoindex_mail_counts_1",
+      "sqlite_autoindex_pending_logins_1",
+      "sqlite_autoindex_recovery_codes_1",
       "sqlite_autoindex_sessions_1",
+      "sqlite_autoindex_webauthn_challenges_1",
       "users_email_unique",
       "users_reset_token_expires_at_idx",
       "users_reset_token_idx",
+      "webauthn_challenges_expires_at_idx",
+      "webauthn_challenges_user_id_idx",
     ]);
   });
 
@@ -269,31 +270,19 @@ describe("every statement the app sends uses an index", () => {
     statements.push(...d1.statements);
     expect([...(await indexesUsed(statements))].sort()).toEqual([
       "email_tokens_user_id_idx",
+      "passkeys_user_id_idx",
+      "pending_logins_user_id_idx",
       "sessions_secret_hash_unique",
       "sessions_user_id_last_used_at_idx",
       "sqlite_autoindex_email_tokens_1",
       "sqlite_autoindex_login_devices_1",
       "sqlite_autoindex_mail_counts_1",
+      "sqlite_autoindex_recovery_codes_1",
       "sqlite_autoindex_sessions_1",
       "users_email_unique",
       "users_reset_token_idx",
+      "webauthn_challenges_user_id_idx",
     ]);
     warn.mockRestore();
   });
 });
-
-/** EXPLAIN QUERY PLAN of each statement: never a scan of a table; returns the indexes seen. */
-async function indexesUsed(statements: { sql: string; params: unknown[] }[]): Promise<Set<string>> {
-  const seen = new Set<string>();
-  // Plain INSERT ... VALUES reads nothing; INSERT ... SELECT does, and is checked.
-  for (const { sql, params } of statements.filter((s) => !/^insert into "\w+" \([^)]*\) values/i.test(s.sql))) {
-    const plan = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`)
-      .bind(...params)
-      .all<{ detail: string }>();
-    const details = plan.results.map((row) => row.detail).join(" | ");
-    expect(details, sql).not.toMatch(/\bSCAN (users|sessions|login_devices|email_tokens|mail_counts)\b/);
-    expect(details, sql).toMatch(/SEARCH (users|sessions|login_devices|email_tokens|mail_counts) USING/);
-    for (const match of details.matchAll(/USING (?:COVERING )?INDEX (\w+)/g)) seen.add(match[1]!);
-  }
-  return seen;
-}

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { type Browser, chromium } from "playwright-core";
 
 // Written by scripts/ensure-browser.mjs (npm's pretest), which finds or installs a Chromium.
 const RECORD = path.join(import.meta.dirname, "../../node_modules/.cache/edge-auth/browser.json");
@@ -24,4 +25,21 @@ export function chromiumPath(): string {
     ? `the recorded ${recorded} is gone and ${DEBIAN} does not exist`
     : `no browser recorded and ${DEBIAN} does not exist`;
   throw new Error(`No Chromium for the browser tests (${why}): ${HOW}`);
+}
+
+/** Chromium, headless, kept from calling home: this machine has no network beyond loopback. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-quic",
+      "--no-first-run",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+    ],
+  });
 }

@@ -1,8 +1,8 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromiumPath } from "./browser-path.js";
+import { launchChromium } from "./browser-path.js";
 import { startService } from "./local-service.js";
 
 const SCREENSHOTS = path.resolve("test-output/screenshots");
@@ -12,23 +12,9 @@ let browser: Browser;
 
 beforeAll(async () => {
   // CHROMIUM_PATH, or what scripts/ensure-browser.mjs (npm's pretest) found or installed; nothing is downloaded.
-  const executablePath = chromiumPath();
   mkdirSync(SCREENSHOTS, { recursive: true });
   service = await startService();
-  browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    // This machine has no network beyond loopback: keep Chromium from calling home.
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -305,7 +291,7 @@ describe("mail, end to end: the local EMAIL binding's files, read like an inbox"
       const message = [...lines].reverse().find((line) => line.includes(`To: ${to}`) && line.includes(`Subject: ${subject}`));
       const file = message && /Text: (\S+\.txt)/.exec(message)?.[1];
       if (file) {
-        const link = new RegExp(`(http://127\\.0\\.0\\.1:\\d+${path}\\?token=[\\w%-]+)`).exec(readFileSync(file, "utf8"))?.[1];
+        const link = new RegExp(`(http://localhost:\\d+${path}\\?token=[\\w%-]+)`).exec(readFileSync(file, "utf8"))?.[1];
         if (link) return link;
       }
       await new Promise((resolve) => setTimeout(resolve, 100));

@@ -60,7 +60,14 @@ const run = (toml: string, command: string[], env: Record<string, string> = {}) 
     built: existsSync(path.join(copy, "dist/index.js")),
   };
 };
-const deploy = (toml: string, ...args: string[]) => run(toml, [path.join(copy, "scripts/deploy.mjs"), ...args]);
+const KEY = "ZWRnZS1hdXRoIGRlcGxveS1jaGVjayB0ZXN0IGtleSE=";
+/** `npm run deploy`; with ENCRYPTION_KEY (every deployment needs it) in a secrets file unless the test gives its own. */
+const deploy = (toml: string, ...args: string[]) => {
+  const file = path.join(copy, "encryption.env");
+  writeFileSync(file, `ENCRYPTION_KEY=${KEY}\n`);
+  const secrets = args.includes("--secrets-file") ? [] : ["--secrets-file", file];
+  return run(toml, [path.join(copy, "scripts/deploy.mjs"), ...args, ...(args.includes("--env") ? secrets : [])]);
+};
 /** Plain wrangler, as Cloudflare's Git integration or a person runs it (no npm script). */
 const wrangler = (toml: string, ...args: string[]) => run(toml, [path.join(copy, "node_modules/wrangler/bin/wrangler.js"), ...args]);
 
@@ -129,20 +136,41 @@ it("with the placeholders filled in, the dry run passes its checks and builds th
 it("a secret is checked where it lives: given with --secrets-file, or asked of Cloudflare, with a clear line when neither can tell", () => {
   const resend = withVar(ready(), "MAIL_TRANSPORT", "resend");
   // Offline here: `wrangler secret list` cannot answer.
-  const unknown = deploy(resend, "--env", "production", "--dry-run");
+  const unknown = run(resend, [path.join(copy, "scripts/deploy.mjs"), "--env", "production", "--dry-run"]);
   expect(unknown).toMatchObject({ status: 2, built: false });
   expect(unknown.stderr).toMatch(
-    /^deploy: cannot tell whether RESEND_API_KEY is set for production: `wrangler secret list --env production` failed \(.+\)\. .*--secrets-file <file>$/,
+    /^deploy: cannot tell whether (RESEND_API_KEY, ENCRYPTION_KEY|ENCRYPTION_KEY, RESEND_API_KEY) are set for production: `wrangler secret list --env production` failed \(.+\)\. .*--secrets-file <file>$/,
   );
   const file = path.join(copy, "secrets.env");
-  writeFileSync(file, "OTHER=1\n");
+  writeFileSync(file, `OTHER=1\nENCRYPTION_KEY=${KEY}\n`);
   expect(deploy(resend, "--env", "production", "--dry-run", "--secrets-file", file).stderr).toMatch(
     /^deploy: RESEND_API_KEY is not set for production: must be set .* `npx wrangler secret put RESEND_API_KEY --env production`, or give it to this deploy in a file: --secrets-file <file>$/,
   );
-  writeFileSync(file, "RESEND_API_KEY=re_123\n");
+  writeFileSync(file, `RESEND_API_KEY=re_123\nENCRYPTION_KEY=${KEY}\n`);
   expect(deploy(resend, "--env", "production", "--dry-run", "--secrets-file", file)).toMatchObject({ status: 0, built: true });
-  writeFileSync(file, JSON.stringify({ RESEND_API_KEY: "re_123" }));
+  writeFileSync(file, JSON.stringify({ RESEND_API_KEY: "re_123", ENCRYPTION_KEY: KEY }));
   expect(deploy(resend, "--env", "production", "--dry-run", "--secrets-file", file)).toMatchObject({ status: 0, built: true });
+});
+
+it("every deployment needs its own ENCRYPTION_KEY (the TOTP secrets' key): missing, malformed or the published local-only key is refused", () => {
+  const file = path.join(copy, "secrets.env");
+  writeFileSync(file, "OTHER=1\n");
+  const missing = deploy(ready(), "--env", "production", "--dry-run", "--secrets-file", file);
+  expect(missing).toMatchObject({ status: 2, built: false });
+  expect(missing.stderr).toMatch(
+    /^deploy: ENCRYPTION_KEY is not set for production: must be set for a deployment .*openssl rand -base64 32 .*--secrets-file <file>$/,
+  );
+  writeFileSync(file, "ENCRYPTION_KEY=bG9jYWwtb25seSBrZXksIG5ldmVyIGRlcGxveSBpdCE=\n");
+  expect(deploy(ready(), "--env", "production", "--dry-run", "--secrets-file", file).stderr).toMatch(
+    /^deploy: ENCRYPTION_KEY="\(the local-only key\)" is refused: is published in the source/,
+  );
+  writeFileSync(file, "ENCRYPTION_KEY=too-short\n");
+  const short = deploy(ready(), "--env", "production", "--dry-run", "--secrets-file", file);
+  expect(short.stderr).toMatch(/^deploy: ENCRYPTION_KEY="\(hidden\)" is refused/);
+  expect(short.stderr).not.toContain("too-short");
+  // Offline, nothing can say whether the Worker has it: a clear line, not a guess.
+  const offline = run(ready(), [path.join(copy, "scripts/deploy.mjs"), "--env", "staging", "--dry-run"]);
+  expect(offline.stderr).toMatch(/cannot tell whether ENCRYPTION_KEY is set for staging/);
 });
 
 it("plain wrangler on a fresh clone: `deploy --dry-run` builds the local bundle; `deploy` of the top level is refused with a line naming --env", () => {

@@ -38,7 +38,8 @@ export async function startService(
     port,
     persistRoot,
     bundle,
-    vars: { ...configuredVars(), BCRYPT_COST: "4", LOG_REQUESTS: "false", PUBLIC_URL: `http://127.0.0.1:${port}`, ...options.vars },
+    // localhost, not 127.0.0.1: browsers refuse passkeys on an IP address.
+    vars: { ...configuredVars(), BCRYPT_COST: "4", LOG_REQUESTS: "false", PUBLIC_URL: `http://localhost:${port}`, ...options.vars },
     // Miniflare's own lines (the simulated EMAIL binding's among them) go to `onLog`, not the test output.
     log: new ServerLog(options.onLog, LogLevel.WARN),
     handleRuntimeStdio: options.onOutput
@@ -55,7 +56,7 @@ export async function startService(
       : undefined,
   });
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://localhost:${port}`,
     async stop() {
       await mf.dispose();
       rmSync(tmp, { recursive: true, force: true });

@@ -21,7 +21,8 @@ describe("account pages", () => {
       expect(response.status).toBe(200);
       const page = await html(response);
       expect(page).toMatch(/<form method="post" action="\/account\/[a-z]+">/);
-      expect(page).not.toMatch(/<script/i);
+      // At most the site's own passkey script, which only adds a button: the form needs none.
+      expect(page.replaceAll('<script src="/passkeys.js" defer=""></script>', "")).not.toMatch(/<script/i);
       expect(page).not.toMatch(/(src|href)="https?:/i);
     },
   );
@@ -240,7 +241,9 @@ describe("account pages: sessions, password, delete", () => {
     for (const path of ["/account/sessions", "/account/password", "/account/delete"]) {
       expect(profile).toContain(`href="${path}"`);
       const anonymous = await call("GET", path);
-      expect([anonymous.status, anonymous.headers.get("location")]).toEqual([303, "/account/login"]);
+      // (The sessions page sends to the plain form; the others come back after logging in.)
+      expect(anonymous.status).toBe(303);
+      expect(anonymous.headers.get("location")).toMatch(new RegExp(`^/account/login(\\?next=${path.replaceAll("/", "\\/")})?$`));
     }
   });
 

@@ -1,28 +1,19 @@
 import bcrypt from "bcryptjs";
 import { env } from "cloudflare:workers";
-import fc from "fast-check";
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeAll } from "vitest";
 import { sha256Hex } from "../../src/auth/tokens";
-import { D1_TRANSIENT_MESSAGES, type D1TransientMessage, type Fault, faultyD1, MAYBE_RUN_MESSAGES } from "../../src/db/faults";
-import { type CallOptions, call, sessionCookieOf } from "../helpers";
-import { capturingEmail, MAIL_VARS } from "../mail";
+import { faultProperty, type Route } from "./fault-property";
 
 /**
- * A property test over every route, API and pages: random D1 faults (each documented transient
- * error, before a call or after it ran, calls that hang past the timeout or answer late) on
- * random calls of a request. Each case runs the same request twice from two identical
- * accounts: once without faults (the reference), once with them. Then:
- *  - no 5xx but 503, and every 503 has Retry-After and sets no session cookie;
- *  - an answer other than 503 is the reference's answer, with the reference's effect;
- *  - after a 503 the state is either as before or the reference's (the full effect, which a
- *    retry finishes): never half of it. Registration: the row exists only if answered 200 or a
- *    retry would answer "already registered"; a password is exactly the old or the new one;
- *    a session whose creation was answered 503 was never handed out.
+ * The fault property (fault-property.ts) over every route of the seed and the account, API and
+ * pages: after a 503 the state is either as before or the reference's (the full effect, which a
+ * retry finishes): never half of it. Registration: the row exists only if answered 200 or a
+ * retry would answer "already registered"; a password is exactly the old or the new one; a
+ * session whose creation was answered 503 was never handed out.
  * The login throttle's counters are left out of the comparison: a claimed attempt counts even
  * when the request then fails (docs/reliability.md, "When the database fails").
  */
 
-const RUNS_PER_ROUTE = 10;
 const OLD = "pw-old-1";
 const NEW = "pw-new-2";
 let oldHash = "";
@@ -81,7 +72,7 @@ async function seed(tag: string): Promise<Scenario> {
 }
 
 /** Every route, API and pages, as a client would call it for a scenario. */
-const routes: [string, (s: Scenario) => [string, string, CallOptions]][] = [
+const routes: [string, Route<Scenario>][] = [
   ["register", (s) => ["POST", "/users", { form: { email: s.fresh, password: NEW } }]],
   ["register taken", (s) => ["POST", "/users", { form: { email: s.email, password: NEW } }]],
   ["log in", (s) => ["POST", "/sessions", { form: { email: s.email, password: OLD } }]],
@@ -170,86 +161,8 @@ async function snapshot(s: Scenario): Promise<unknown> {
   };
 }
 
-const fault: fc.Arbitrary<Fault> = fc.oneof(
-  {
-    weight: 4,
-    arbitrary: fc
-      .constantFrom(...(Object.keys(D1_TRANSIENT_MESSAGES) as D1TransientMessage[]))
-      .map((message) => ({ timing: "before" as const, message })),
-  },
-  { weight: 4, arbitrary: fc.constantFrom(...MAYBE_RUN_MESSAGES).map((message) => ({ timing: "after" as const, message })) },
-  { weight: 1, arbitrary: fc.constant<Fault>({ timing: "hang" }) },
-  { weight: 1, arbitrary: fc.constant<Fault>({ timing: "late", delayMs: 80 }) },
-);
-/** For each D1 call of the request in turn: a fault or none (most calls get through). */
-const plan = fc.array(fc.option(fault, { freq: 3, nil: undefined }), { minLength: 1, maxLength: 8 });
-
-const mail = capturingEmail();
-// Mail on, so verification and address change are live; a short timeout, so hangs end quickly.
-const vars = { ...MAIL_VARS, D1_TIMEOUT_MS: "50" };
-
-async function send(s: Scenario, route: (typeof routes)[number][1], faults?: (Fault | undefined)[]) {
-  const [method, path, options] = route(s);
-  const DB = faults ? faultyD1(env.DB, (n) => faults[n]) : env.DB;
-  const response = await call(method, path, { ...options, vars: { ...vars, ...options.vars }, bindings: { EMAIL: mail.binding, DB } });
-  await response.arrayBuffer();
-  // A "late" call runs after the answer: let it land before looking.
-  if (faults?.some((f) => f?.timing === "late")) await new Promise((resolve) => setTimeout(resolve, 120));
-  return response;
-}
-
-let warn: ReturnType<typeof vi.spyOn>;
-let info: ReturnType<typeof vi.spyOn>;
 beforeAll(async () => {
   oldHash = await bcrypt.hash(OLD, 4);
 });
-beforeEach(() => {
-  // One warn line per failed attempt is the point (tested elsewhere); the report need not show hundreds of them.
-  warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-  // Nor the mail lines ("sent") of every twin run.
-  info = vi.spyOn(console, "log").mockImplementation(() => {});
-});
-afterEach(() => {
-  warn.mockRestore();
-  info.mockRestore();
-});
 
-let total503 = 0;
-
-describe("D1 faults on every route: no 500, a 503 leaves nothing half-done", () => {
-  for (const [name, route] of routes) {
-    it(name, async () => {
-      let saw503 = 0;
-      await fc.assert(
-        fc.asyncProperty(plan, async (faults) => {
-          const reference = await seed("ref");
-          const before = await snapshot(reference);
-          const expected = await send(reference, route);
-          const done = await snapshot(reference);
-          expect(expected.status, `${name} without faults`).toBeLessThan(500);
-
-          const faulty = await seed("faulty");
-          const response = await send(faulty, route, faults);
-          const after = await snapshot(faulty);
-          const status = response.status;
-          expect(status === 503 || status < 500, `${name}: ${status}`).toBe(true);
-          if (status === 503) {
-            saw503 += 1;
-            expect(response.headers.get("retry-after")).toBe("1");
-            expect(sessionCookieOf(response) ?? "").toBe("");
-            expect([before, done], `${name}: 503 left half a change`).toContainEqual(after);
-          } else {
-            expect(status, `${name}: answered differently under faults`).toBe(expected.status);
-            expect(after, `${name}: answered ${status} with another effect`).toEqual(done);
-          }
-        }),
-        { numRuns: RUNS_PER_ROUTE },
-      );
-      total503 += saw503;
-    });
-  }
-
-  it("the faults reached the database: some requests could not be finished and said so", () => {
-    expect(total503).toBeGreaterThan(routes.length / 2);
-  });
-});
+faultProperty("D1 faults on every route: no 500, a 503 leaves nothing half-done", routes, seed, snapshot);

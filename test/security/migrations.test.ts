@@ -60,3 +60,48 @@ it("the sessions table keeps everyone logged in across the upgrade: live session
   expect([profile.status, await profile.json()]).toEqual([200, { email: "live@example.com" }]);
   expect((await call("GET", "/profile", { cookie: `session_id=${expired}`, bindings: { DB: db } })).status).toBe(403);
 });
+
+it("0008 (second factors) keeps sessions, links and remembered clients, and gives every user a public id", async () => {
+  const db = env.UPGRADE_FACTORS_DB;
+  const [before, from] = splitAt("0008_");
+  await applyD1Migrations(db, before);
+  const now = Math.floor(Date.now() / 1000);
+  const secret = crypto.randomUUID();
+  await db.batch([
+    db.prepare(
+      "INSERT INTO users (id, email, hashed_password) VALUES (1, 'a@example.com', '$2b$04$hash'), (2, 'b@example.com', '$2b$04$hash')",
+    ),
+    db
+      .prepare(
+        "INSERT INTO sessions (id, user_id, secret_hash, created_at, expires_at, idle_expires_at, last_used_at) VALUES ('s1', 1, ?, ?, ?, ?, ?)",
+      )
+      .bind(await sha256Hex(secret), now, now + 3600, now + 600, now),
+    db
+      .prepare(
+        "INSERT INTO email_tokens (token_hash, user_id, purpose, email, created_at, expires_at) VALUES ('t1', 1, 'verify', 'a@example.com', ?, ?)",
+      )
+      .bind(now, now + 3600),
+    db.prepare("INSERT INTO login_devices (user_id, token_hash, last_login_at) VALUES (1, 'd1', ?)").bind(now),
+  ]);
+
+  await applyD1Migrations(db, [...before, ...from]);
+
+  const users = (await db.prepare("SELECT id, public_id FROM users ORDER BY id").all<{ id: number; public_id: string }>()).results;
+  expect(users).toHaveLength(2);
+  for (const user of users) expect(user.public_id).toMatch(/^[0-9a-f]{32}$/);
+  expect(users[0]!.public_id).not.toBe(users[1]!.public_id);
+  // A row inserted without one (an older Worker still running during a deploy) gets one too.
+  await db.prepare("INSERT INTO users (email, hashed_password) VALUES ('c@example.com', '$2b$04$hash')").run();
+  const late = await db.prepare("SELECT public_id FROM users WHERE email = 'c@example.com'").first<{ public_id: string }>();
+  expect(late!.public_id).toMatch(/^[0-9a-f]{32}$/);
+  expect(await db.prepare("SELECT amr, reauthenticated_at FROM sessions WHERE id = 's1'").first()).toEqual({
+    amr: null,
+    reauthenticated_at: null,
+  });
+  expect((await db.prepare("SELECT count(*) AS n FROM email_tokens").first<{ n: number }>())!.n).toBe(1);
+  expect((await db.prepare("SELECT count(*) AS n FROM login_devices").first<{ n: number }>())!.n).toBe(1);
+  // The session from before still works through the app, and its login counts as a proof of presence at its time.
+  const profile = await call("GET", "/profile", { cookie: `session_id=${secret}`, bindings: { DB: db } });
+  expect([profile.status, await profile.json()]).toEqual([200, { email: "a@example.com" }]);
+  expect((await call("POST", "/profile/sessions/end-others", { cookie: `session_id=${secret}`, bindings: { DB: db } })).status).toBe(200);
+});
