@@ -11,6 +11,8 @@ import { matchingStep, newTotpSecret, otpauthUri } from "./totp";
 
 /** Recovery codes per set, each shown once. */
 export const RECOVERY_CODES = 10;
+/** A new secret waits this long for its first code (the setup page says so). */
+export const PENDING_SECRET_SECONDS = 10 * 60;
 
 /** A recovery code as people read and type it: `xxxxx-xxxxx`, 50 random bits. */
 function newRecoveryCode(): string {
@@ -58,22 +60,13 @@ export class TwoFactor extends Flow {
     return otpauthUri(this.options.appName, user.email, secret);
   }
 
-  /** The otpauth:// URI of the pending secret (to show it again after a mistyped code), or null. */
-  async pendingUri(current: CurrentSession): Promise<string | null> {
-    const { totp } = await this.db.twoFactor.status(current.user.id);
-    if (!totp || totp.confirmedAt !== null) return null;
-    return otpauthUri(
-      this.options.appName,
-      current.user.email,
-      await open(this.options.encryptionKey, totp.secretEncrypted, totpContext(current.user.id)),
-    );
-  }
-
   /** Confirms the pending secret with a code from the app: two-factor is on; returns the recovery codes. */
   async confirm(current: CurrentSession, code: string, client: ClientInfo = {}): Promise<string[]> {
     const { totp } = await this.db.twoFactor.status(current.user.id);
     if (!totp) throw new TwoFactorNotOn("nothing to confirm");
     if (totp.confirmedAt !== null) throw new TwoFactorAlreadyOn("two-factor is already on");
+    // A secret not confirmed within 10 minutes is void: start again (with the password).
+    if (totp.createdAt + PENDING_SECRET_SECONDS <= this.now()) throw new TwoFactorNotOn("the pending secret expired");
     const secret = await open(this.options.encryptionKey, totp.secretEncrypted, totpContext(current.user.id));
     const now = this.now();
     const step = matchingStep(secret, code.trim(), now, null);

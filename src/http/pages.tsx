@@ -169,7 +169,8 @@ export function safeNext(next: string | undefined): string {
     !next.startsWith("/") ||
     next.startsWith("//") ||
     next.startsWith("/\\") ||
-    /[\u0000-\u001f]/.test(next)
+    // Only printable ASCII: a Location header carries it as it is (a browser encodes the rest).
+    /[^\x21-\x7e]/.test(next)
   ) {
     return "/account/profile";
   }

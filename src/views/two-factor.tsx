@@ -79,7 +79,23 @@ export function TwoFactorPage(props: FormState & { state: "off" | "pending" | "o
 }
 
 /** The secret to add to the app (as a QR code and as text), and the form for its first code. */
-export function TwoFactorSetupPage(props: FormState & { uri: string }) {
+export function TwoFactorSetupPage(props: FormState & { uri?: string }) {
+  // After a mistyped code the secret is not shown again: whoever holds only the session cookie
+  // must not be able to read it (the password shows it, once). The app has it already.
+  if (!props.uri) {
+    return (
+      <Layout title="Set up two-factor sign-in">
+        <h1>Set up two-factor sign-in</h1>
+        <Alerts {...props} />
+        <p>Enter the 6-digit code your authenticator app shows now for this account:</p>
+        <ConfirmForm />
+        <p class="muted">If you did not add the account to your app, start again: your password shows a new key.</p>
+        <p class="links">
+          <a href="/account/two-factor">Start again</a>
+        </p>
+      </Layout>
+    );
+  }
   const secret = new URL(props.uri).searchParams.get("secret") ?? "";
   return (
     <Layout title="Set up two-factor sign-in">
@@ -93,16 +109,22 @@ export function TwoFactorSetupPage(props: FormState & { uri: string }) {
       <code class="token" id="totp-secret">
         {secret.replace(/(.{4})/g, "$1 ").trim()}
       </code>
-      <p>2. Enter the 6-digit code the app shows now:</p>
-      <form method="post" action="/account/two-factor/confirm">
-        <label for="code">Code</label>
-        <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength={16} required />
-        <button type="submit">Turn two-factor on</button>
-      </form>
+      <p>2. Enter the 6-digit code the app shows now (within 10 minutes):</p>
+      <ConfirmForm />
       <p class="links">
         <a href="/account/two-factor">Cancel</a>
       </p>
     </Layout>
+  );
+}
+
+function ConfirmForm() {
+  return (
+    <form method="post" action="/account/two-factor/confirm">
+      <label for="code">Code</label>
+      <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*" maxlength={16} required />
+      <button type="submit">Turn two-factor on</button>
+    </form>
   );
 }
 

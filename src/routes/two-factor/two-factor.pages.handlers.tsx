@@ -65,10 +65,9 @@ export const confirm: AppRouteHandler<typeof routes.confirm> = async (c) => {
   try {
     return c.html(<RecoveryCodesPage codes={await c.var.auth.twoFactor.confirm(current, code, clientInfo(c))} fresh />, 200);
   } catch (error) {
-    // A mistyped code: the same secret again, with the reason.
-    const uri = error instanceof InvalidCode ? await c.var.auth.twoFactor.pendingUri(current) : null;
-    if (!uri) throw error;
-    return c.html(<TwoFactorSetupPage uri={uri} error={pageMessage(error, 401, { resetTokenMinutes: 60 })} />, 401);
+    // A mistyped code: the code form again, never the secret (only the password shows it).
+    if (!(error instanceof InvalidCode)) throw error;
+    return c.html(<TwoFactorSetupPage error={pageMessage(error, 401, { resetTokenMinutes: 60 })} />, 401);
   }
 };
 
