@@ -7,6 +7,7 @@ import { emailRoutes } from "./routes/email/email.index";
 import { passwordReset } from "./routes/password-reset/password-reset.index";
 import { profile } from "./routes/profile/profile.index";
 import { root } from "./routes/root/root.index";
+import { oauth } from "./routes/oauth/oauth.index";
 import { passkeys } from "./routes/passkeys/passkeys.index";
 import { sessions } from "./routes/sessions/sessions.index";
 import { twoFactor } from "./routes/two-factor/two-factor.index";
@@ -24,6 +25,7 @@ const routes = app
   .route("/", profile)
   .route("/", twoFactor)
   .route("/", passkeys)
+  .route("/", oauth)
   .route("/", emailRoutes)
   .route("/", account)
   .route("/", docs);

@@ -1,4 +1,5 @@
 import type { AuthOptions } from "./auth/options";
+import { LOCAL_ONLY_SIGNING_KEYS, signingKeysProblem } from "./auth/oauth-keys";
 import type { D1Options } from "./db/binding";
 import { DEFAULT_D1_TIMEOUT_MS } from "./db/resilience";
 
@@ -22,6 +23,8 @@ export interface Config {
   auth: AuthOptions;
   /** PUBLIC_URL names a loopback host: this is a developer's machine, not a deployment. */
   local: boolean;
+  /** The session cookie's Domain (COOKIE_DOMAIN), shared with sibling hosts; unset: host-only. */
+  cookieDomain?: string;
   mail: MailConfig;
   /** Checked when a password is set (registration, reset), not at login. */
   passwordMinLength: number;
@@ -71,6 +74,7 @@ const DAY = 24 * 60 * 60;
 export const SECRET_SETTINGS: Readonly<Record<string, string>> = {
   RESEND_API_KEY: "re_deploy_check",
   ENCRYPTION_KEY: "ZGVwbG95LWNoZWNrLWtleS0zMi1ieXRlcy1sb25nISE=",
+  OIDC_SIGNING_KEYS: "(checked by the deploy)",
 };
 
 /**
@@ -102,6 +106,34 @@ function encryptionKeyVar(settings: Settings, local: boolean): string {
     throw new ConfigError("ENCRYPTION_KEY", "(the local-only key)", `is published in the source; a deployment needs its own: ${how}`);
   }
   return value;
+}
+
+/** OIDC_SIGNING_KEYS (a Worker secret); the published local-only keys on a developer's machine only. */
+function signingKeysVar(settings: Settings, local: boolean): string {
+  const how = "a Worker secret made by `npm run keys -- new` (docs/oidc-provider.md)";
+  const value = raw(settings, "OIDC_SIGNING_KEYS");
+  if (value === undefined || value === SECRET_SETTINGS.OIDC_SIGNING_KEYS) {
+    if (local) return LOCAL_ONLY_SIGNING_KEYS;
+    if (value !== undefined) return value; // the deploy check's stand-in: the deploy checks the secret itself
+    throw new ConfigError("OIDC_SIGNING_KEYS", "", `must be set for a deployment (PUBLIC_URL is not a local address): ${how}`);
+  }
+  const problem = signingKeysProblem(value);
+  if (problem) throw new ConfigError("OIDC_SIGNING_KEYS", "(hidden)", `${problem}; ${how}`);
+  if (value === LOCAL_ONLY_SIGNING_KEYS && !local) {
+    throw new ConfigError("OIDC_SIGNING_KEYS", "(the local-only keys)", `are published in the source; a deployment needs its own: ${how}`);
+  }
+  return value;
+}
+
+/** COOKIE_DOMAIN: the session cookie's Domain, a parent of PUBLIC_URL's host (`.example.com`). */
+function cookieDomainVar(settings: Settings, host: string): string | undefined {
+  const value = raw(settings, "COOKIE_DOMAIN");
+  if (value === undefined) return undefined;
+  const domain = value.replace(/^\./, "").toLowerCase();
+  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(domain) || !(host === domain || host.endsWith(`.${domain}`))) {
+    throw new ConfigError("COOKIE_DOMAIN", value, `must be PUBLIC_URL's host (${host}) or a parent domain of it, such as .example.com`);
+  }
+  return domain;
 }
 
 /** `on` or `off`. */
@@ -300,8 +332,13 @@ export function readConfig(settings: Settings): Config {
         url:
           raw(settings, "PWNED_PASSWORDS_URL") === undefined ? DEFAULT_PWNED_PASSWORDS_URL : rangeUrlVar(settings, "PWNED_PASSWORDS_URL"),
       },
+      oidc: {
+        signingKeys: signingKeysVar(settings, local),
+        refreshReuseIntervalSeconds: intVar(settings, "REFRESH_TOKEN_REUSE_INTERVAL_SECONDS", 0, 0, 300),
+      },
     },
     local,
+    cookieDomain: cookieDomainVar(settings, host),
     passwordMinLength: intVar(settings, "PASSWORD_MIN_LENGTH", 1, 1, 72),
     allowedOrigins: originsVar(settings, "ALLOWED_ORIGINS"),
     logRequests: boolVar(settings, "LOG_REQUESTS", true),

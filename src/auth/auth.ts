@@ -6,6 +6,8 @@ import type { ClientInfo } from "./flow";
 import type { AuthOptions } from "./options";
 import { Passwords } from "./passwords";
 import { PasswordReset } from "./reset";
+import { OAuthAuthorize } from "./oauth-authorize";
+import { OAuthTokens } from "./oauth-tokens";
 import { Passkeys } from "./passkeys";
 import { type CodeInput, SecondFactor } from "./second-factor";
 import { type CurrentSession, type SessionInfo, Sessions } from "./sessions";
@@ -42,6 +44,8 @@ export class Auth {
   #accounts?: Accounts;
   #twoFactor?: TwoFactor;
   #passkeys?: Passkeys;
+  #oauthAuthorize?: OAuthAuthorize;
+  #oauthTokens?: OAuthTokens;
 
   constructor(
     private readonly db: DB,
@@ -75,6 +79,16 @@ export class Auth {
 
   get twoFactor(): TwoFactor {
     return (this.#twoFactor ??= new TwoFactor(this.db, this.options, this.passwords, this.secondFactor));
+  }
+
+  /** The OpenID provider's authorization endpoint, consent and connected apps. */
+  get oauthAuthorize(): OAuthAuthorize {
+    return (this.#oauthAuthorize ??= new OAuthAuthorize(this.db, this.options));
+  }
+
+  /** The OpenID provider's token, userinfo and revocation endpoints. */
+  get oauthTokens(): OAuthTokens {
+    return (this.#oauthTokens ??= new OAuthTokens(this.db, this.options));
   }
 
   get passkeys(): Passkeys {

@@ -126,3 +126,21 @@ export class PasskeyRejected extends DomainError {}
 
 /** A passkey id that is not one of the user's passkeys (another user's looks the same). */
 export class NoSuchPasskey extends DomainError {}
+
+/**
+ * An OAuth 2.0 / OpenID Connect error (RFC 6749 §4.1.2.1, §5.2; RFC 6750 §3.1): `error` is the
+ * standard's code, the message its `error_description`. The /oauth/* endpoints answer it in
+ * OAuth's shape, not the API's `{"message"}`.
+ */
+export class OAuthError extends DomainError {
+  constructor(
+    readonly error: string,
+    description: string,
+    readonly status: 400 | 401 = 400,
+  ) {
+    super(description);
+  }
+}
+
+/** An authorization request that names no registered client or redirect URI: a page, never a redirect. */
+export class UnknownClient extends DomainError {}

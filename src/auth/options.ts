@@ -29,6 +29,8 @@ export interface AuthOptions {
   passkeys: boolean;
   /** New passwords are checked against the Pwned Passwords range API (k-anonymity). */
   breachedPasswords: { check: boolean; url: string };
+  /** The OpenID provider: OIDC_SIGNING_KEYS (JSON, checked) and the refresh tokens' reuse interval. */
+  oidc: { signingKeys: string; refreshReuseIntervalSeconds: number };
   /** Where messages go (src/mail, after the answer); nothing is sent without it. */
   notify?: Notify;
   /** The request's id, for the few warn lines a flow writes itself. */

@@ -1,4 +1,6 @@
 import { and, eq, ne, sql } from "drizzle-orm";
+import { endPendingLoginsStatement } from "./pending-logins";
+import { endGrantsStatement, OAuthStore } from "./oauth";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { CleanUpStore } from "./clean-up";
 import { PasskeyStore } from "./passkeys";
@@ -47,6 +49,7 @@ export class DB extends Store {
   #twoFactor?: TwoFactorStore;
   #pendingLogins?: PendingLoginStore;
   #passkeys?: PasskeyStore;
+  #oauth?: OAuthStore;
 
   constructor(db: Drizzle, retry: Partial<RetryOptions> = {}) {
     // One DB per request: its failures share one time budget (resilience.ts).
@@ -84,6 +87,10 @@ export class DB extends Store {
 
   get passkeys(): PasskeyStore {
     return (this.#passkeys ??= new PasskeyStore(this.connection));
+  }
+
+  get oauth(): OAuthStore {
+    return (this.#oauth ??= new OAuthStore(this.connection));
   }
 
   /** Inserts a user. The unique index on email, not a prior SELECT, rejects duplicates. */
@@ -207,6 +214,9 @@ export class DB extends Store {
           .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...backoff })
           .where(allowed)
           .returning({ id: users.id }),
+        // Apps' tokens issued before the change end with it (their grants; RFC 6749 §10.4).
+        endGrantsStatement(this.db, userId, stillSame),
+        endPendingLoginsStatement(this.db, userId, stillSame),
       ]);
       if (changed.length > 0) return { changed: true };
       if (counted && counted.count > PASSWORD_CHANGES_PER_HOUR)

@@ -1,4 +1,6 @@
 import { and, eq, exists, gt, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { endPendingLoginsStatement } from "./pending-logins";
+import { endGrantsStatement } from "./oauth";
 import { UserAlreadyExists } from "./errors";
 import { clearBackoffStatement, NO_LOGIN_BACKOFF } from "./logins";
 import { countLinkMail, LINK_MAILS_PER_ADDRESS_PER_HOUR, withinMailCap } from "./mail-counts";
@@ -288,6 +290,9 @@ export class EmailTokenStore extends Store {
             .returning({ email: users.email }),
           // Every link of the account, this one and other ways back included, once it is done.
           this.db.delete(emailTokens).where(and(eq(emailTokens.userId, found.userId), restored)),
+          // Apps the changed account granted end too: whoever changed it may have granted them.
+          endGrantsStatement(this.db, found.userId, restored),
+          endPendingLoginsStatement(this.db, found.userId, restored),
         ]);
         return row?.email ?? null;
       });

@@ -1,8 +1,8 @@
-import { and, desc, eq, gt, lt, notInArray, sql } from "drizzle-orm";
+import { and, desc, eq, gt, lt, notInArray, type SQL, sql } from "drizzle-orm";
 import { clearBackoffStatement, type DeviceLogin, rememberDeviceStatements } from "./logins";
 import { type PendingLogin, pendingLogins, type TotpCredential, totpCredentials, type User, users } from "./schema";
 import { capSessionsStatement, insertSessionStatement, type NewSession } from "./sessions";
-import { Store } from "./store";
+import { type Drizzle, Store } from "./store";
 import { acceptCodeStatements, claimWait, type CodeProof, codeAccepted, mayCheck } from "./two-factor";
 
 /** Codes a pending login may try; then the person logs in again. */
@@ -126,4 +126,12 @@ export class PendingLoginStore extends Store {
       return opened.length > 0;
     });
   }
+}
+
+/**
+ * Ends a user's pending logins, in another store's batch: a password that was right a minute ago
+ * must not finish a login after a reset, a change or "log out everywhere".
+ */
+export function endPendingLoginsStatement(db: Drizzle, userId: number | SQL, guard?: SQL) {
+  return db.delete(pendingLogins).where(and(eq(pendingLogins.userId, userId), guard));
 }

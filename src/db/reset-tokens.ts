@@ -1,4 +1,6 @@
 import { and, eq, gt, ne, or, sql } from "drizzle-orm";
+import { endPendingLoginsStatement } from "./pending-logins";
+import { endGrantsStatement } from "./oauth";
 import { endLinks, insertLink, type NewLink, PENDING_CHANGE } from "./email-tokens";
 import { NO_LOGIN_BACKOFF } from "./logins";
 import { countLinkMail, withinMailCap } from "./mail-counts";
@@ -96,6 +98,10 @@ export class ResetTokenStore extends Store {
               sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${emailTokens.userId} AND ${users.hashedPassword} = ${hashedPassword})`,
             ),
           ),
+        // Apps' tokens end too: the old password may have granted them. (By the new hash: the
+        // token that named the owner is gone by now.)
+        endGrantsStatement(this.db, sql`(SELECT ${users.id} FROM ${users} WHERE ${users.hashedPassword} = ${hashedPassword})`),
+        endPendingLoginsStatement(this.db, sql`(SELECT ${users.id} FROM ${users} WHERE ${users.hashedPassword} = ${hashedPassword})`),
       ]);
       return row ?? null;
     });

@@ -1,4 +1,6 @@
 import { and, desc, eq, getTableColumns, gt, ne, notInArray, type SQL, sql } from "drizzle-orm";
+import { endPendingLoginsStatement } from "./pending-logins";
+import { endGrantsStatement } from "./oauth";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
 import { endLinks, PENDING_CHANGE } from "./email-tokens";
 import { clearBackoffStatement, type DeviceLogin, NO_LOGIN_BACKOFF, rememberDeviceStatements } from "./logins";
@@ -204,6 +206,10 @@ export class SessionStore extends Store {
           .where(and(eq(sessions.userId, userId), except === undefined ? undefined : ne(sessions.id, except)))
           .returning({ id: sessions.id }),
         endLinks(this.db, userId, PENDING_CHANGE),
+        // Half-done logins (a right password waiting for its code) end either way.
+        endPendingLoginsStatement(this.db, userId),
+        // "Log out everywhere" ends apps' tokens too; ending the others leaves them (offline access).
+        ...(except === undefined ? [endGrantsStatement(this.db, userId)] : []),
       ]),
     );
     return ended.length;

@@ -16,7 +16,13 @@ import { ServiceUnavailable } from "./errors";
 export type AppEnv = {
   Bindings: Env;
   /** sessionEmail: the logged-in user's address, once requireSession found it (the pages' error forms show it). */
-  Variables: RequestIdVariables & { config: Config; auth: Auth; sessionEmail?: string };
+  Variables: RequestIdVariables & {
+    config: Config;
+    auth: Auth;
+    sessionEmail?: string;
+    /** Origins a page's forms may end up at (an OAuth client's redirect URI): added to its CSP's form-action. */
+    formTargets?: string[];
+  };
 };
 
 /**

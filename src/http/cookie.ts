@@ -17,12 +17,21 @@ export function readSessionCookie(c: Context): string | undefined {
   return getCookie(c, SESSION_COOKIE);
 }
 
+/**
+ * The session cookie, with COOKIE_DOMAIN when set: the team's sibling hosts then see it (and
+ * can check it over the service binding). Only the session cookie: the others stay host-only.
+ */
+function sessionCookieOptions(c: Context): CookieOptions {
+  const domain = (c.var as { config?: { cookieDomain?: string } }).config?.cookieDomain;
+  return domain ? { ...cookieOptions(c), domain } : cookieOptions(c);
+}
+
 export function setSessionCookie(c: Context, sessionId: string, maxAgeSeconds: number): void {
-  setCookie(c, SESSION_COOKIE, sessionId, { ...cookieOptions(c), maxAge: maxAgeSeconds });
+  setCookie(c, SESSION_COOKIE, sessionId, { ...sessionCookieOptions(c), maxAge: maxAgeSeconds });
 }
 
 export function clearSessionCookie(c: Context): void {
-  deleteCookie(c, SESSION_COOKIE, cookieOptions(c));
+  deleteCookie(c, SESSION_COOKIE, sessionCookieOptions(c));
 }
 
 export function readDeviceCookie(c: Context): string | undefined {

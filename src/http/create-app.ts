@@ -7,6 +7,7 @@ import { isPage, pageFailure, pageMethodNotAllowed, pageNotFound } from "./pages
 import { withAuth } from "./context";
 import { corsForAllowedOrigins } from "./cors";
 import { csrfGuard } from "./csrf";
+import { authorizeFormTargets, isClientEndpoint, oauthCors, oauthFailure } from "./oauth";
 import { errorBody, notFound, onError } from "./errors";
 import { requestLog } from "./request-log";
 import { MAX_BODY_BYTES } from "./responses";
@@ -73,6 +74,15 @@ export function createApp(): AppOpenAPI {
   // Our own id for every request, never one a client chose: it is what logs and reports key on.
   app.use(requestId({ headerName: "" }));
   app.use(requestLog());
+  // Chromium applies form-action to the redirects that follow a form post: a page whose form ends
+  // at an app's redirect URI (consent, a login for an authorization request) allows that origin.
+  app.use(async (c, next) => {
+    await next();
+    const targets = c.get("formTargets");
+    const csp = c.res.headers.get("Content-Security-Policy");
+    if (targets?.length && csp)
+      c.header("Content-Security-Policy", csp.replace("form-action 'self'", `form-action 'self' ${targets.join(" ")}`));
+  });
   app.use((c, next) => {
     if (c.req.path === "/docs") return docsHeaders(c, next);
     if (PASSKEY_PAGES.has(c.req.path)) return passkeyPageHeaders(c, next);
@@ -88,6 +98,8 @@ export function createApp(): AppOpenAPI {
   });
   // Settings first: a value the service cannot run with answers 503 everywhere, GET / included.
   app.use(withAuth());
+  app.use(oauthCors());
+  app.use(authorizeFormTargets());
   app.use(corsForAllowedOrigins());
   app.use(
     methodNotAllowed({
@@ -107,6 +119,6 @@ export function createApp(): AppOpenAPI {
   app.use(csrfGuard());
   // Under /account a person is reading: failures there are pages, everywhere else JSON.
   app.notFound((c) => (isPage(c) ? pageNotFound(c) : notFound(c)));
-  app.onError((error, c) => (isPage(c) ? pageFailure(error, c) : onError(error, c)));
+  app.onError((error, c) => (isClientEndpoint(c) ? oauthFailure(error, c) : isPage(c) ? pageFailure(error, c) : onError(error, c)));
   return app;
 }

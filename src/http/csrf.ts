@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "./context";
+import { isClientEndpoint } from "./oauth";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -11,7 +12,8 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
  */
 export const csrfGuard = () =>
   createMiddleware<AppEnv>(async (c, next) => {
-    if (!SAFE_METHODS.has(c.req.method)) {
+    // The OAuth client endpoints take no cookie: client credentials, PKCE or a bearer token.
+    if (!SAFE_METHODS.has(c.req.method) && !isClientEndpoint(c)) {
       const origin = c.req.header("origin");
       const fetchSite = c.req.header("sec-fetch-site");
       // A page sent with `Referrer-Policy: no-referrer` (the ones a mailed link opens) makes the

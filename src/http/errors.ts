@@ -26,6 +26,7 @@ import {
   TwoFactorNotOn,
   PasskeyRejected,
   NoSuchPasskey,
+  UnknownClient,
   PasskeyExists,
   UserAlreadyExists,
   WrongPassword,
@@ -103,6 +104,12 @@ const domainStatus: ReadonlyArray<[DomainErrorClass, ContentfulStatusCode, strin
     "The WebAuthn response did not verify (challenge, origin, relying party, signature or flags).",
   ],
   [NoSuchPasskey, 404, "no such passkey", "None of your passkeys has this id."],
+  [
+    UnknownClient,
+    400,
+    "unknown client or redirect URI",
+    "An authorization request whose client_id or redirect_uri is not registered: a page, never a redirect.",
+  ],
   [PasskeyExists, 400, "passkey registered already", "This authenticator's credential is registered already."],
   [
     TooManyPasswordChanges,

@@ -53,6 +53,7 @@ const REAUTH_RETURN: Record<string, string> = {
   "/account/sessions/end-others": "/account/sessions",
   "/account/sessions/end": "/account/sessions",
   "/account/passkeys/remove": "/account/passkeys",
+  "/account/apps/revoke": "/account/apps",
 };
 
 /** Which form a failed POST shows again, with the error and what can be kept of the input. */
@@ -136,7 +137,10 @@ export async function pageFailure(error: unknown, c: Context<AppEnv>): Promise<R
 
 /** Whether the request is for the pages (which answer in HTML), not the JSON API. */
 export function isPage(c: Context): boolean {
-  return c.req.path === "/account" || c.req.path.startsWith("/account/");
+  // The provider's browser endpoints are pages too: a person is looking at them.
+  return (
+    c.req.path === "/account" || c.req.path.startsWith("/account/") || c.req.path === "/oauth/authorize" || c.req.path === "/oauth/logout"
+  );
 }
 
 /** An HTML 404 for a path under /account that is not a page. */

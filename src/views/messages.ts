@@ -21,6 +21,7 @@ import {
   PasskeyRejected,
   PasskeyExists,
   NoSuchPasskey,
+  UnknownClient,
   ReauthenticationRequired,
   UnknownEmail,
   UserAlreadyExists,
@@ -97,6 +98,8 @@ export function pageMessage(error: unknown, status: number, options: { resetToke
   if (error instanceof TwoFactorNotOn) return "Two-factor sign-in is off for your account.";
   if (error instanceof PasskeyRejected) return "That passkey could not be used. Try again, or use your password.";
   if (error instanceof PasskeyExists) return "That passkey is registered already.";
+  if (error instanceof UnknownClient)
+    return "This sign-in link is not valid: the app that sent you here, or the address it wants you back at, is not registered with this service. Go back to the app and try again, or tell its makers.";
   if (error instanceof NoSuchPasskey) return "That passkey is not one of yours any more: it may have been removed already.";
   if (error instanceof ReauthenticationRequired) return "Confirm it is you first: this is a sensitive change.";
   if (error instanceof TooManyPasswordChanges) {

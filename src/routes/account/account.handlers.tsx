@@ -52,7 +52,7 @@ export const register: AppRouteHandler<typeof routes.register> = async (c) => {
 };
 
 export const loginForm: AppRouteHandler<typeof routes.loginForm> = (c) => {
-  const { registered, logged_out, next } = c.req.valid("query");
+  const { registered, logged_out, next, login_hint } = c.req.valid("query");
   // With verification required, logging in waits for the link: say so, not "log in now".
   const created = c.var.config.auth.requireEmailVerification
     ? "Account created. We sent a link to your address: open it to confirm the address, then log in."
@@ -60,7 +60,8 @@ export const loginForm: AppRouteHandler<typeof routes.loginForm> = (c) => {
   const notice = registered !== undefined ? created : logged_out !== undefined ? "You are logged out." : undefined;
   const email = registered !== undefined ? getCookie(c, REGISTERED_COOKIE)?.slice(0, 254) : undefined;
   if (email !== undefined) deleteCookie(c, REGISTERED_COOKIE, registeredCookieOptions(c));
-  return c.html(<LoginPage notice={notice} email={email} next={next} passkeys={c.var.config.auth.passkeys} />, 200);
+  const filled = email ?? login_hint?.slice(0, 254);
+  return c.html(<LoginPage notice={notice} email={filled} next={next} passkeys={c.var.config.auth.passkeys} />, 200);
 };
 
 export const logIn: AppRouteHandler<typeof routes.logIn> = async (c) => {

@@ -38,7 +38,12 @@ const tags = ["Pages"];
 const page = (description: string) => ({ 200: htmlContent(description), ...failures([], { html: true }) });
 
 /** Where to go after logging in (or confirming it is you): a path of this site, else the profile. */
-export const nextParam = queryParam("A path of this site to go to afterwards (anything else: the profile).").optional();
+// Up to 2048 characters: an authorization request (OpenID) rides in it whole.
+export const nextParam = z
+  .string()
+  .max(2048)
+  .optional()
+  .openapi({ description: "A path of this site to go to afterwards (anything else: the profile)." });
 
 export const home = createRoute({
   method: "get",
@@ -83,6 +88,7 @@ export const loginForm = createRoute({
       registered: queryParam('Present: say "Account created" (and fill in the address just registered).').optional(),
       logged_out: queryParam('Present: say "You are logged out".').optional(),
       next: nextParam,
+      login_hint: queryParam("An address to fill in (an app's authorization request passes it on).").optional(),
     }),
   },
   responses: page("The form (and, where passkeys are on, a button to sign in with one)."),
