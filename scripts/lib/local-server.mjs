@@ -55,6 +55,8 @@ export function migrateLocal(persistRoot = defaultPersistRoot) {
 }
 
 /**
+ * @param {{ port?: number, ip?: string, persistRoot?: string, bundle: string, vars?: Record<string, string>, log?: Log,
+ *   handleRuntimeStdio?: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => void, extraWorkers?: object[] }} options
  * Starts the bundle on workerd, listening straight on ip:port (Miniflare's entry worker is
  * skipped through a direct socket). `vars` override wrangler.toml's [vars].
  */
@@ -66,6 +68,7 @@ export async function startLocalServer({
   vars = {},
   log = new Log(LogLevel.WARN),
   handleRuntimeStdio,
+  extraWorkers = [],
 }) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
   // The Worker would answer 503 to everything with a setting it refuses: say so now, in one line.
@@ -75,7 +78,7 @@ export async function startLocalServer({
   // Worker. So the socket goes straight to the Worker, which serves /docs/ files through its
   // ASSETS binding, answered here from public/.
   const { assets, ...options } = workerOptions;
-  const mf = new Miniflare({
+  const edgeAuth = {
     ...options,
     name: "edge-auth",
     modules: true,
@@ -83,8 +86,10 @@ export async function startLocalServer({
     modulesRoot: path.dirname(bundle),
     bindings: { ...workerOptions.bindings, ...vars },
     serviceBindings: { ...options.serviceBindings, ASSETS: (request) => staticFile(assets.directory, request) },
-    d1Persist: path.join(persistRoot, "v3/d1"),
     unsafeDirectSockets: [{ host: ip, port }],
+  };
+  const shared = {
+    d1Persist: path.join(persistRoot, "v3/d1"),
     // Offline machines: do not try to fetch the `request.cf` placeholder from Cloudflare.
     cf: false,
     // INFO shows each message the simulated EMAIL binding "sends" (recipient, subject, the files
@@ -92,7 +97,9 @@ export async function startLocalServer({
     log,
     // The Worker's own output (its JSON log lines), for a test that reads them; else printed.
     ...(handleRuntimeStdio ? { handleRuntimeStdio } : {}),
-  });
+  };
+  // Other Workers beside it (a consumer of its AuthService entrypoint, in a test).
+  const mf = new Miniflare(extraWorkers.length ? { ...shared, workers: [edgeAuth, ...extraWorkers] } : { ...edgeAuth, ...shared });
   await mf.ready;
   return mf;
 }

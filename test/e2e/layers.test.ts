@@ -8,7 +8,7 @@ const src = path.resolve(import.meta.dirname, "../../src");
 
 /** Each part of src/, top to bottom: a file may import its own layer or any layer below. */
 const LAYERS: [string, RegExp][] = [
-  ["entry points", /^(index\.ts|jobs\/)/],
+  ["entry points", /^(index\.ts|service\.ts|jobs\/)/],
   ["app", /^app\.ts$/],
   ["routes", /^routes\//],
   ["http", /^http\//],

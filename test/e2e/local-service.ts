@@ -27,6 +27,8 @@ export async function startService(
     onLog?: (message: string) => void;
     /** The Worker's stdout and stderr lines (its JSON log), instead of the test output. */
     onOutput?: (line: string) => void;
+    /** Other Workers beside it (Miniflare worker options). */
+    extraWorkers?: object[];
   } = {},
 ) {
   const port = options.port ?? (await freePort());
@@ -42,6 +44,7 @@ export async function startService(
     vars: { ...configuredVars(), BCRYPT_COST: "4", LOG_REQUESTS: "false", PUBLIC_URL: `http://localhost:${port}`, ...options.vars },
     // Miniflare's own lines (the simulated EMAIL binding's among them) go to `onLog`, not the test output.
     log: new ServerLog(options.onLog, LogLevel.WARN),
+    extraWorkers: options.extraWorkers ?? [],
     handleRuntimeStdio: options.onOutput
       ? (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => {
           for (const stream of [stdout, stderr]) {
@@ -56,6 +59,7 @@ export async function startService(
       : undefined,
   });
   return {
+    mf,
     url: `http://localhost:${port}`,
     async stop() {
       await mf.dispose();

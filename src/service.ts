@@ -1,0 +1,76 @@
+import { WorkerEntrypoint } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/d1";
+import { Auth } from "./auth/auth";
+import { OAuthError } from "./auth/errors";
+import { readConfig } from "./config";
+import { d1Binding } from "./db/binding";
+import { DB } from "./db/db";
+import { SESSION_COOKIE } from "./http/cookie";
+
+/** What verifySession answers: the user and the session, or null. */
+export interface VerifiedSession {
+  user: { id: string; email: string; emailVerified: boolean };
+  session: { id: string; expiresAt: number };
+}
+
+/** What verifyAccessToken answers: the user an access token names, for which app, or null. */
+export interface VerifiedAccessToken {
+  user: { id: string; email: string; emailVerified: boolean };
+  clientId: string;
+  scope: string;
+  expiresAt: number;
+}
+
+/** The session secret in a Cookie header (`session_id=...`), or the value itself. */
+function secretOf(cookieHeaderOrSecret: string): string | undefined {
+  if (!cookieHeaderOrSecret.includes("=")) return cookieHeaderOrSecret.trim() || undefined;
+  for (const part of cookieHeaderOrSecret.split(";")) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === SESSION_COOKIE) return value.join("=");
+  }
+  return undefined;
+}
+
+/**
+ * For Workers on the same account, over a service binding (`entrypoint = "AuthService"`): the
+ * same session checks the HTTP API makes, without an HTTP hop or a public endpoint. `user.id` is
+ * the user's public id (the OpenID `sub`), never the row id. Built per call from this Worker's
+ * own bindings, as a request is.
+ */
+export class AuthService extends WorkerEntrypoint<Env> {
+  private auth(): Auth {
+    const config = readConfig(this.env);
+    const db = new DB(drizzle(d1Binding(this.env.DB, config.d1)), { timeoutMs: config.d1.timeoutMs });
+    // Nothing here mails: a session check refreshes the session at most.
+    return new Auth(db, { ...config.auth, sendsMail: false });
+  }
+
+  /** A Cookie header (or the session secret alone) → its live session and user, or null. */
+  async verifySession(cookieHeaderOrSecret: string): Promise<VerifiedSession | null> {
+    if (typeof cookieHeaderOrSecret !== "string" || cookieHeaderOrSecret.length > 8192) return null;
+    const current = await this.auth().getSession(secretOf(cookieHeaderOrSecret));
+    if (!current) return null;
+    const { user, session } = current;
+    return {
+      user: { id: user.publicId!, email: user.email, emailVerified: user.emailVerifiedAt !== null },
+      session: { id: session.id, expiresAt: Math.min(session.expiresAt, session.idleExpiresAt) },
+    };
+  }
+
+  /** An access token this provider issued (RFC 9068), still live and not revoked → its user, or null. */
+  async verifyAccessToken(token: string): Promise<VerifiedAccessToken | null> {
+    if (typeof token !== "string" || token.length > 8192) return null;
+    try {
+      const found = await this.auth().oauthTokens.userOf(token);
+      return {
+        user: { id: found.sub, email: found.email, emailVerified: found.emailVerified },
+        clientId: found.clientId,
+        scope: found.scope,
+        expiresAt: found.expiresAt,
+      };
+    } catch (error) {
+      if (error instanceof OAuthError) return null;
+      throw error;
+    }
+  }
+}
