@@ -1,8 +1,14 @@
+import { generateKeyPairSync } from "node:crypto";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
 import { unstable_readConfig } from "wrangler";
 import { defineConfig } from "vitest/config";
 import { prepareBuild } from "./scripts/prepare-build.mjs";
+
+/** An RSA key as `npm run keys -- new` makes it: the tests' OIDC_SIGNING_KEYS. */
+const TEST_SIGNING_KEYS = JSON.stringify([
+  { kid: "tests", alg: "RS256", use: "sig", ...generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }) },
+]);
 
 export default defineConfig(async () => {
   // The [assets] directory must exist for the Workers pool; `npx vitest` alone works too.
@@ -37,6 +43,8 @@ export default defineConfig(async () => {
                   MAIL_TRANSPORT: "none",
                   // A key of the tests' own: some set a non-local PUBLIC_URL, which refuses the local-only one.
                   ENCRYPTION_KEY: "dGVzdHMnIG93biBrZXksIDMyIGJ5dGVzIGV4YWN0bHk=",
+                  // Signing keys of the tests' own, for the same reason (made for each run).
+                  OIDC_SIGNING_KEYS: TEST_SIGNING_KEYS,
                 },
               },
             }),

@@ -130,7 +130,9 @@ function cookieDomainVar(settings: Settings, host: string): string | undefined {
   const value = raw(settings, "COOKIE_DOMAIN");
   if (value === undefined) return undefined;
   const domain = value.replace(/^\./, "").toLowerCase();
-  if (!/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(domain) || !(host === domain || host.endsWith(`.${domain}`))) {
+  // The host itself, or a parent with at least two labels (never a public suffix like ".com").
+  const parent = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(domain) && host.endsWith(`.${domain}`);
+  if (!(host === domain || parent)) {
     throw new ConfigError("COOKIE_DOMAIN", value, `must be PUBLIC_URL's host (${host}) or a parent domain of it, such as .example.com`);
   }
   return domain;

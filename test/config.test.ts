@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { ConfigError, LOCAL_ONLY_ENCRYPTION_KEY, readConfig } from "../src/config";
+import { ConfigError, LOCAL_ONLY_ENCRYPTION_KEY, readConfig, SECRET_SETTINGS } from "../src/config";
+
+/** The deploy check's stand-in for a signing-keys secret (what a deployment sets is checked there). */
+const SIGNING = SECRET_SETTINGS.OIDC_SIGNING_KEYS!;
 import { call } from "./helpers";
 
 afterEach(() => vi.restoreAllMocks());
@@ -64,7 +67,7 @@ describe("the settings of second factors and passkeys", () => {
       expect(error).toMatchObject({ variable: "ENCRYPTION_KEY", value: "(hidden)" });
       expect(error.message).not.toContain(bad);
     }
-    const config = readConfig({ PUBLIC_URL: "https://auth.example.com", ENCRYPTION_KEY: KEY });
+    const config = readConfig({ PUBLIC_URL: "https://auth.example.com", ENCRYPTION_KEY: KEY, OIDC_SIGNING_KEYS: SIGNING });
     expect(config.auth.encryptionKey).toBe(KEY);
     expect(config.auth.breachedPasswords).toEqual({ check: true, url: "https://api.pwnedpasswords.com/range/" });
   });
@@ -72,7 +75,7 @@ describe("the settings of second factors and passkeys", () => {
   it("refuses an IP address as PUBLIC_URL while passkeys are on (browsers refuse WebAuthn there), and allows it with PASSKEYS=off", () => {
     for (const url of ["http://127.0.0.1:8787", "http://[::1]:8787", "https://203.0.113.7"]) {
       expect(refusal({ PUBLIC_URL: url, ENCRYPTION_KEY: KEY })).toMatchObject({ variable: "PUBLIC_URL", value: url });
-      expect(readConfig({ PUBLIC_URL: url, ENCRYPTION_KEY: KEY, PASSKEYS: "off" }).auth.passkeys).toBe(false);
+      expect(readConfig({ PUBLIC_URL: url, ENCRYPTION_KEY: KEY, OIDC_SIGNING_KEYS: SIGNING, PASSKEYS: "off" }).auth.passkeys).toBe(false);
     }
   });
 

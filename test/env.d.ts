@@ -11,6 +11,8 @@ declare global {
       D1_FAULTS?: string;
       // A Worker secret in deployments; the tests' own key (vitest.config.ts).
       ENCRYPTION_KEY: string;
+      OIDC_SIGNING_KEYS: string;
+      COOKIE_DOMAIN: string;
     }
   }
 }

@@ -262,7 +262,8 @@ export class OAuthStore extends Store {
 
   /** Revokes an app for a user: its consent and every grant (the Connected apps page). */
   async revokeApp(userId: number, clientId: string): Promise<boolean> {
-    const [grants, consents] = await this.run("oauth.revokeApp", "read", () =>
+    // "once": the answer says whether there was anything to revoke, which a repeat would not know.
+    const [grants, consents] = await this.run("oauth.revokeApp", "once", () =>
       this.db.batch([
         this.db
           .delete(oauthGrants)

@@ -1,3 +1,5 @@
+import { generateKeyPairSync } from "node:crypto";
+import { LOCAL_ONLY_SIGNING_KEYS } from "../../src/auth/oauth-keys.js";
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -61,10 +63,19 @@ const run = (toml: string, command: string[], env: Record<string, string> = {}) 
   };
 };
 const KEY = "ZWRnZS1hdXRoIGRlcGxveS1jaGVjayB0ZXN0IGtleSE=";
-/** `npm run deploy`; with ENCRYPTION_KEY (every deployment needs it) in a secrets file unless the test gives its own. */
+/** OIDC_SIGNING_KEYS as `npm run keys -- new` makes it (the first key signs). */
+const SIGNING = JSON.stringify([
+  {
+    kid: "deploy-test",
+    alg: "RS256",
+    use: "sig",
+    ...generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ format: "jwk" }),
+  },
+]);
+/** `npm run deploy`; with ENCRYPTION_KEY and OIDC_SIGNING_KEYS (every deployment needs them) in a secrets file unless the test gives its own. */
 const deploy = (toml: string, ...args: string[]) => {
   const file = path.join(copy, "encryption.env");
-  writeFileSync(file, `ENCRYPTION_KEY=${KEY}\n`);
+  writeFileSync(file, `ENCRYPTION_KEY=${KEY}\nOIDC_SIGNING_KEYS=${SIGNING}\n`);
   const secrets = args.includes("--secrets-file") ? [] : ["--secrets-file", file];
   return run(toml, [path.join(copy, "scripts/deploy.mjs"), ...args, ...(args.includes("--env") ? secrets : [])]);
 };
@@ -139,16 +150,17 @@ it("a secret is checked where it lives: given with --secrets-file, or asked of C
   const unknown = run(resend, [path.join(copy, "scripts/deploy.mjs"), "--env", "production", "--dry-run"]);
   expect(unknown).toMatchObject({ status: 2, built: false });
   expect(unknown.stderr).toMatch(
-    /^deploy: cannot tell whether (RESEND_API_KEY, ENCRYPTION_KEY|ENCRYPTION_KEY, RESEND_API_KEY) are set for production: `wrangler secret list --env production` failed \(.+\)\. .*--secrets-file <file>$/,
+    /^deploy: cannot tell whether [A-Z_, ]+ are set for production: `wrangler secret list --env production` failed \(.+\)\. .*--secrets-file <file>$/,
   );
+  for (const name of ["RESEND_API_KEY", "ENCRYPTION_KEY", "OIDC_SIGNING_KEYS"]) expect(unknown.stderr.split(" are set")[0]).toContain(name);
   const file = path.join(copy, "secrets.env");
-  writeFileSync(file, `OTHER=1\nENCRYPTION_KEY=${KEY}\n`);
+  writeFileSync(file, `OTHER=1\nENCRYPTION_KEY=${KEY}\nOIDC_SIGNING_KEYS=${SIGNING}\n`);
   expect(deploy(resend, "--env", "production", "--dry-run", "--secrets-file", file).stderr).toMatch(
     /^deploy: RESEND_API_KEY is not set for production: must be set .* `npx wrangler secret put RESEND_API_KEY --env production`, or give it to this deploy in a file: --secrets-file <file>$/,
   );
-  writeFileSync(file, `RESEND_API_KEY=re_123\nENCRYPTION_KEY=${KEY}\n`);
+  writeFileSync(file, `RESEND_API_KEY=re_123\nENCRYPTION_KEY=${KEY}\nOIDC_SIGNING_KEYS=${SIGNING}\n`);
   expect(deploy(resend, "--env", "production", "--dry-run", "--secrets-file", file)).toMatchObject({ status: 0, built: true });
-  writeFileSync(file, JSON.stringify({ RESEND_API_KEY: "re_123", ENCRYPTION_KEY: KEY }));
+  writeFileSync(file, JSON.stringify({ RESEND_API_KEY: "re_123", ENCRYPTION_KEY: KEY, OIDC_SIGNING_KEYS: SIGNING }));
   expect(deploy(resend, "--env", "production", "--dry-run", "--secrets-file", file)).toMatchObject({ status: 0, built: true });
 });
 
@@ -170,7 +182,25 @@ it("every deployment needs its own ENCRYPTION_KEY (the TOTP secrets' key): missi
   expect(short.stderr).not.toContain("too-short");
   // Offline, nothing can say whether the Worker has it: a clear line, not a guess.
   const offline = run(ready(), [path.join(copy, "scripts/deploy.mjs"), "--env", "staging", "--dry-run"]);
-  expect(offline.stderr).toMatch(/cannot tell whether ENCRYPTION_KEY is set for staging/);
+  expect(offline.stderr).toMatch(/cannot tell whether ENCRYPTION_KEY, OIDC_SIGNING_KEYS are set for staging/);
+});
+
+it("every deployment needs its own OIDC_SIGNING_KEYS: missing, malformed or the published local-only keys are refused", () => {
+  const file = path.join(copy, "secrets.env");
+  writeFileSync(file, `ENCRYPTION_KEY=${KEY}\n`);
+  const missing = deploy(ready(), "--env", "production", "--dry-run", "--secrets-file", file);
+  expect(missing).toMatchObject({ status: 2, built: false });
+  expect(missing.stderr).toMatch(
+    /^deploy: OIDC_SIGNING_KEYS is not set for production: must be set for a deployment .*npm run keys -- new/,
+  );
+  writeFileSync(file, JSON.stringify({ ENCRYPTION_KEY: KEY, OIDC_SIGNING_KEYS: LOCAL_ONLY_SIGNING_KEYS }));
+  expect(deploy(ready(), "--env", "production", "--dry-run", "--secrets-file", file).stderr).toMatch(
+    /^deploy: OIDC_SIGNING_KEYS="\(the local-only keys\)" is refused: are published in the source/,
+  );
+  writeFileSync(file, JSON.stringify({ ENCRYPTION_KEY: KEY, OIDC_SIGNING_KEYS: "[1,2]" }));
+  expect(deploy(ready(), "--env", "production", "--dry-run", "--secrets-file", file).stderr).toMatch(
+    /^deploy: OIDC_SIGNING_KEYS="\(hidden\)" is refused/,
+  );
 });
 
 it("plain wrangler on a fresh clone: `deploy --dry-run` builds the local bundle; `deploy` of the top level is refused with a line naming --env", () => {
