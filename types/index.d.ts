@@ -88,7 +88,8 @@ export type AppSchema = {
         query: {
           registered?: string | string[];
           logged_out?: string | string[];
-          next?: string | string[];
+          next?: string;
+          login_hint?: string | string[];
         };
       };
     };
@@ -98,7 +99,7 @@ export type AppSchema = {
       outputFormat: string;
       input: {
         query: {
-          next?: string | string[];
+          next?: string;
         };
         json: {
           email: string;
@@ -522,6 +523,372 @@ export type AppSchema = {
       };
     };
   };
+  "/.well-known/openid-configuration": {
+    $get: {
+      output: {};
+      status: 200;
+      outputFormat: "json";
+      input: {};
+    };
+  };
+  "/oauth/jwks": {
+    $get: {
+      output: {
+        keys: Array<{}>;
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {};
+    };
+  };
+  "/oauth/token": {
+    $post: {
+      output: {
+        access_token: string;
+        token_type: "Bearer";
+        expires_in: number;
+        scope: string;
+        id_token?: string;
+        refresh_token?: string;
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {};
+    };
+  };
+  "/oauth/userinfo": {
+    $get: {
+      output: {
+        sub: string;
+        email?: string;
+        email_verified?: boolean;
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {};
+    };
+    $post: {
+      output: {
+        sub: string;
+        email?: string;
+        email_verified?: boolean;
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {};
+    };
+  };
+  "/oauth/revoke": {
+    $post: {
+      output: {};
+      status: 200;
+      outputFormat: string;
+      input: {};
+    };
+  };
+  "/profile/apps": {
+    $get: {
+      output: {
+        apps: Array<{
+          client_id: string;
+          name: string;
+          scope: null | string;
+          since: null | number;
+        }>;
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+      };
+    };
+  };
+  "/profile/apps/:client_id": {
+    $delete: ({
+      output: {
+        message: "app disconnected";
+      };
+      status: 200;
+      outputFormat: "json";
+      input: {
+        param: {
+          client_id: string;
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    }) | ({
+      output: {
+        message: "no such app";
+      };
+      status: 404;
+      outputFormat: "json";
+      input: {
+        param: {
+          client_id: string;
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    });
+  };
+  "/oauth/authorize": {
+    $get: ({
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        query: {
+          response_type?: string;
+          client_id?: string;
+          redirect_uri?: string;
+          scope?: string;
+          state?: string;
+          nonce?: string;
+          code_challenge?: string;
+          code_challenge_method?: string;
+          prompt?: string;
+          max_age?: string;
+          login_hint?: string;
+          auth_after?: string;
+          request?: string;
+          request_uri?: string;
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    }) | ({
+      output: {};
+      status: 302;
+      outputFormat: string;
+      input: {
+        query: {
+          response_type?: string;
+          client_id?: string;
+          redirect_uri?: string;
+          scope?: string;
+          state?: string;
+          nonce?: string;
+          code_challenge?: string;
+          code_challenge_method?: string;
+          prompt?: string;
+          max_age?: string;
+          login_hint?: string;
+          auth_after?: string;
+          request?: string;
+          request_uri?: string;
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    });
+    $post: ({
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          response_type?: string;
+          client_id?: string;
+          redirect_uri?: string;
+          scope?: string;
+          state?: string;
+          nonce?: string;
+          code_challenge?: string;
+          code_challenge_method?: string;
+          prompt?: string;
+          max_age?: string;
+          login_hint?: string;
+          auth_after?: string;
+          request?: string;
+          request_uri?: string;
+        };
+      };
+    }) | ({
+      output: {};
+      status: 302;
+      outputFormat: string;
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          response_type?: string;
+          client_id?: string;
+          redirect_uri?: string;
+          scope?: string;
+          state?: string;
+          nonce?: string;
+          code_challenge?: string;
+          code_challenge_method?: string;
+          prompt?: string;
+          max_age?: string;
+          login_hint?: string;
+          auth_after?: string;
+          request?: string;
+          request_uri?: string;
+        };
+      };
+    });
+  };
+  "/account/consent": {
+    $get: ({
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        query: {
+          response_type?: string;
+          client_id?: string;
+          redirect_uri?: string;
+          scope?: string;
+          state?: string;
+          nonce?: string;
+          code_challenge?: string;
+          code_challenge_method?: string;
+          prompt?: string;
+          max_age?: string;
+          login_hint?: string;
+          auth_after?: string;
+          request?: string;
+          request_uri?: string;
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    }) | ({
+      output: {};
+      status: 302;
+      outputFormat: string;
+      input: {
+        query: {
+          response_type?: string;
+          client_id?: string;
+          redirect_uri?: string;
+          scope?: string;
+          state?: string;
+          nonce?: string;
+          code_challenge?: string;
+          code_challenge_method?: string;
+          prompt?: string;
+          max_age?: string;
+          login_hint?: string;
+          auth_after?: string;
+          request?: string;
+          request_uri?: string;
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    });
+    $post: {
+      output: {};
+      status: 303;
+      outputFormat: string;
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          decision: "allow" | "deny";
+          response_type?: string;
+          client_id?: string;
+          redirect_uri?: string;
+          scope?: string;
+          state?: string;
+          nonce?: string;
+          code_challenge?: string;
+          code_challenge_method?: string;
+          prompt?: string;
+          max_age?: string;
+          login_hint?: string;
+          auth_after?: string;
+          request?: string;
+          request_uri?: string;
+        };
+      };
+    };
+  };
+  "/oauth/logout": {
+    $get: ({
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        query: {
+          id_token_hint?: string;
+          post_logout_redirect_uri?: string;
+          client_id?: string;
+          state?: string;
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    }) | ({
+      output: {};
+      status: 302;
+      outputFormat: string;
+      input: {
+        query: {
+          id_token_hint?: string;
+          post_logout_redirect_uri?: string;
+          client_id?: string;
+          state?: string;
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    });
+  };
+  "/account/apps": {
+    $get: ({
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+      };
+    }) | ({
+      output: {};
+      status: 303;
+      outputFormat: string;
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+      };
+    });
+  };
+  "/account/apps/revoke": {
+    $post: {
+      output: {};
+      status: 303;
+      outputFormat: string;
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          client_id: string;
+        };
+      };
+    };
+  };
   "/profile/passkeys": {
     $get: {
       output: {
@@ -676,7 +1043,7 @@ export type AppSchema = {
       outputFormat: "json";
       input: {
         query: {
-          next?: string | string[];
+          next?: string;
         };
         cookie: {
           session_id?: string;
@@ -688,7 +1055,7 @@ export type AppSchema = {
       outputFormat: string;
       input: {
         query: {
-          next?: string | string[];
+          next?: string;
         };
         cookie: {
           session_id?: string;
@@ -701,7 +1068,7 @@ export type AppSchema = {
       outputFormat: string;
       input: {
         query: {
-          next?: string | string[];
+          next?: string;
         };
         cookie: {
           session_id?: string;
@@ -812,7 +1179,7 @@ export type AppSchema = {
       outputFormat: "json";
       input: {
         query: {
-          next?: string | string[];
+          next?: string;
         };
       };
     };
@@ -822,7 +1189,7 @@ export type AppSchema = {
       outputFormat: string;
       input: {
         query: {
-          next?: string | string[];
+          next?: string;
         };
         json: {
           code?: string;
