@@ -9,7 +9,8 @@
 //   npm run bench -- --help
 // Every server listens on 127.0.0.1 only.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -145,9 +146,10 @@ async function login(port, email) {
 }
 
 /** One wrk run; returns req/s, p50 and p99 in ms, and the count of non-2xx/3xx answers. */
-function wrk(url, { cookie, script, env = {}, connections = CONNECTIONS, duration = DURATION } = {}) {
+function wrk(url, { cookie, headers = {}, script, env = {}, connections = CONNECTIONS, duration = DURATION } = {}) {
   const argv = ["-t1", `-c${connections}`, `-d${duration}`, "--latency"];
   if (cookie) argv.push("-H", `Cookie: session_id=${cookie}`);
+  for (const [name, value] of Object.entries(headers)) argv.push("-H", `${name}: ${value}`);
   if (script) argv.push("-s", script);
   argv.push(url);
   const out = execFileSync("wrk", argv, { encoding: "utf8", env: { ...process.env, ...env } });
@@ -162,6 +164,64 @@ function wrk(url, { cookie, script, env = {}, connections = CONNECTIONS, duratio
     p99: ms("99"),
     errors: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
   };
+}
+
+/**
+ * The provider's cases: a first-party client, codes stored beforehand (one per request, a code
+ * works once), and an access token for userinfo.
+ */
+async function oidcCases(server, rounds) {
+  const db = await server.getD1Database("DB");
+  const secret = randomBytes(32).toString("base64url");
+  const clientId = "bench-client";
+  const redirectUri = "https://bench.example/cb";
+  const sha = (v) => createHash("sha256").update(v).digest("hex");
+  await db
+    .prepare(
+      "INSERT OR REPLACE INTO oauth_clients (id, name, secret_hash, redirect_uris, first_party, created_at) VALUES (?, 'Bench', ?, ?, 1, unixepoch())",
+    )
+    .bind(clientId, sha(secret), JSON.stringify([redirectUri]))
+    .run();
+  const verifier = randomBytes(32).toString("base64url");
+  const challenge = createHash("sha256").update(verifier).digest("base64url");
+  const { id: userId } = await db.prepare("SELECT id FROM users ORDER BY id LIMIT 1").first();
+  const perRound = QUICK ? 10_000 : 40_000;
+  const storeCodes = async () => {
+    const codes = Array.from({ length: perRound }, () => randomBytes(32).toString("base64url"));
+    const insert = db.prepare(
+      "INSERT INTO oauth_codes (code_hash, client_id, user_id, redirect_uri, code_challenge, scope, auth_time, amr, expires_at) VALUES (?, ?, ?, ?, ?, 'openid email', unixepoch(), 'pwd', unixepoch() + 3600)",
+    );
+    for (let i = 0; i < codes.length; i += 500) {
+      await db.batch(codes.slice(i, i + 500).map((code) => insert.bind(sha(code), clientId, userId, redirectUri, challenge)));
+    }
+    const file = path.join(tmp, `codes-${randomBytes(4).toString("hex")}.txt`);
+    writeFileSync(file, `${codes.join("\n")}\n`);
+    return file;
+  };
+  const basic = `Basic ${Buffer.from(`${clientId}:${secret}`).toString("base64")}`;
+  const exchange = async (file) => {
+    const form = new URLSearchParams({
+      grant_type: "authorization_code",
+      code: readFileSync(file, "utf8").split("\n")[0],
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+    });
+    return (await fetch(`http://127.0.0.1:${OURS}/oauth/token`, { method: "POST", body: form, headers: { authorization: basic } })).json();
+  };
+  const { access_token } = await exchange(await storeCodes());
+  if (!access_token) throw new Error("bench: the token exchange failed");
+  const token = [];
+  const userinfo = [];
+  for (let i = 0; i < rounds; i++) {
+    const env = { CODES_FILE: await storeCodes(), BASIC: basic, REDIRECT_URI: redirectUri, CODE_VERIFIER: verifier };
+    token.push(wrk(`http://127.0.0.1:${OURS}/oauth/token`, { script: path.join(root, "bench/token.lua"), env }));
+    userinfo.push(wrk(`http://127.0.0.1:${OURS}/oauth/userinfo`, { headers: { Authorization: `Bearer ${access_token}` } }));
+  }
+  process.stderr.write("measured the OpenID provider\n");
+  return [
+    { route: "POST /oauth/token (authorization_code, a new code each)", run: median(token) },
+    { route: "GET /oauth/userinfo (bearer access token)", run: median(userinfo) },
+  ];
 }
 
 /** Runs `measure` `times` times, alternating with the other side, and keeps the median run. */
@@ -323,6 +383,15 @@ async function main() {
         2,
       )}x better-auth's ${fmt(betterAuth)} bytes gzip`,
     );
+
+    // The OpenID provider: a token exchange (a fresh code each request) and userinfo, edge-auth only.
+    const oidc = await oidcCases(ours, rounds);
+    console.log(`\n## OpenID provider (edge-auth, wrk -c${CONNECTIONS}, median of ${rounds} runs)\n`);
+    console.log("| route | req/s | p50 ms | p99 ms | non-2xx |");
+    console.log("|---|---:|---:|---:|---:|");
+    for (const { route, run } of oidc) {
+      console.log(`| ${route} | ${fmt(run.rps)} | ${fmt(run.p50, 2)} | ${fmt(run.p99, 2)} | ${run.errors} |`);
+    }
 
     console.log("\n## bcrypt cost (bcryptjs on V8, the code that runs in the Worker; median of 5 hashes)\n");
     console.log("| cost | ms per hash |");

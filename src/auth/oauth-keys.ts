@@ -24,8 +24,21 @@ export interface SigningKeys {
 export const LOCAL_ONLY_SIGNING_KEYS =
   '[{"kid":"local-only-1","alg":"RS256","use":"sig","kty":"RSA","n":"r_nBzwVAhDUnZGVKlAvLmKn_meVa3hJtZ-NCPqY5HEsPHd7nN8Ki432BqvRIBsfT38bszdlS-67qIh4tSDAibVZR6sNlEP18mlUu__wM9SFxYR-rQTBN3HrqrOhFUyahpRF0gvKmi-RsuG8KOsABQUEmdTr-r1CAYRX2PyuR_LB0yICJY2aq26EzyI0oBHLKQdHke5m5jk7eknNLj7-bwKVw0j3wlD64hLRsKj8qBoa0UcVz93_Z9xdV1bHdDjGjvYyOCIDLmt1-CUH6kwPT8oWiQvDM1CudcYkoWsEjucR0To9V0GW1zmKQn3QFc4I1Iat_jIoYDsYwIA84TDbgdQ","e":"AQAB","d":"Cz52oz8vKaNp0nDkbIQ6bJVEJzWv8iuUQQSU2YLueD_Vhe-Vr4rotIdy7xTvuzsubwh7XgXKVxmMjUSHWSr2MC1JS6pTfVvtB8F0oNeejlUmNPH8k8w91V4nO4gV0ePQhUcRvkI54Qtl5Pz3Vtyo194NUoVD-7i1kz5_fvbOO6qBkGPwdIHqwNqHJ6O0gih2ZoiusMFwxYczCDHemV3RMGGGcHEpMksLzRojPgZUSeVEUTu7vdtHy_D8zA3ML8EZfX7v55kv2ShFhSQiFUn15pv5DQs5r9vc6EDPup1n0dGYsX71rIAljkEaZCu2XwSP0sRb9DBGzeWupFHbtp30Kw","p":"20RKubgA6XunVnsNoBIs-j_NBEKMaOwxZraYtdWS98NP4QfzonwNPyXbh1sTTlBGHVLGhomdcmnVUMm6qYBViQN2y7uEQ87_IUxM0jJagnEmpULeVsEHk0YLc9qXQsOcz2JQCQFTDVEjrxG6ZEQXroal7ppKSXSpNZk4Lvsk0oM","q":"zXTVr9o0IQDFzt1i6UABvGJM8ITZvxrbcH-jg_QLCzu9QambmvFzKDx2gfHzzzoN9SSXH3ZRz_x5dDeMcjax_5ulALd6ErP9AqGm3IuTNOu40LzuAtTXg4uFCtOqNCbSqrHDTyo8MgwrAOYWpJg8KkXKEalkw1-MHlIckx1ur6c","dp":"0iBXEDWywg4bJjhUrWLdsZB007FGx8IZ8ZnpLNCYwFFu-nNZWwxQ0YRhJgz0qmcpWi6aTBITTbL4lyxLcuamkeA89y8jqKv1OZ7aO9G_hSQUael0E2V28f79OLBxpqy5WNCZbJfVVHy-mqZ9nlrW6wzkdY1sxYpEIjZMblGFTys","dq":"UxE2yDeftew7Da1CrW2chg70bpY392UjbbOdZ99Gi88mcKLjb9zJI252t4kcex9Mv12A4E6VO1Mnw84lsZPdmavTJZwI9gDhfavf6_FenhnkCjkovepSDDRfoQX9HcLIkAz5G0vHNLDovh9I7llCkhDPZx6mx7scyrGGLhDLTKc","qi":"l3Yo7rnA9Crukh2P1iUDyE7sm8geV4RH24aEZBz890ZfmAKHI2tksS85QmbRO6cy3tRXFHl0CpT87K5qPKnHWUZyA2fnwqXSX-NZDke2-v-URxHvMUP7j72Zerc4-a1RhS7TW-FMbZoGwWrm6yX-z3HAV-NV0Dl2sUDlvxucuCM"}]';
 
+// The settings are parsed per request: the verdict on a value is kept (values, not keys or clients).
+const verdicts = new Map<string, string | null>();
+
 /** Checks the secret's shape (synchronously, for the settings check); the reason when it is wrong. */
 export function signingKeysProblem(json: string): string | null {
+  let verdict = verdicts.get(json);
+  if (verdict === undefined) {
+    verdict = shapeProblem(json);
+    if (verdicts.size > 8) verdicts.clear();
+    verdicts.set(json, verdict);
+  }
+  return verdict;
+}
+
+function shapeProblem(json: string): string | null {
   let keys: unknown;
   try {
     keys = JSON.parse(json);
