@@ -15,7 +15,8 @@ export interface VerifiedSession {
 
 /** What verifyAccessToken answers: the user an access token names, for which app, or null. */
 export interface VerifiedAccessToken {
-  user: { id: string; email: string; emailVerified: boolean };
+  /** The address only when the token's scope has `email` (as userinfo gives it). */
+  user: { id: string; email: string | null; emailVerified: boolean | null };
   clientId: string;
   scope: string;
   expiresAt: number;
@@ -57,13 +58,21 @@ export class AuthService extends WorkerEntrypoint<Env> {
     };
   }
 
-  /** An access token this provider issued (RFC 9068), still live and not revoked → its user, or null. */
-  async verifyAccessToken(token: string): Promise<VerifiedAccessToken | null> {
+  /**
+   * An access token this provider issued (RFC 9068), still live and not revoked → its user, or
+   * null. Tokens are issued to apps: pass `clientId` (one or several) to accept only the apps this
+   * Worker serves; without it, any app's token is accepted (an outside review: a third-party app
+   * granted `openid` alone could otherwise call a first-party Worker as the user).
+   */
+  async verifyAccessToken(token: string, options: { clientId?: string | string[] } = {}): Promise<VerifiedAccessToken | null> {
     if (typeof token !== "string" || token.length > 8192) return null;
     try {
       const found = await this.auth().oauthTokens.userOf(token);
+      const allowed = options.clientId === undefined ? undefined : ([] as string[]).concat(options.clientId);
+      if (allowed && !allowed.includes(found.clientId)) return null;
+      const email = found.scope.split(" ").includes("email");
       return {
-        user: { id: found.sub, email: found.email, emailVerified: found.emailVerified },
+        user: { id: found.sub, email: email ? found.email : null, emailVerified: email ? found.emailVerified : null },
         clientId: found.clientId,
         scope: found.scope,
         expiresAt: found.expiresAt,

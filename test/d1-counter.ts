@@ -62,7 +62,7 @@ export async function counted(method: string, path: string, options: CallOptions
 }
 
 const TABLES =
-  "users|sessions|login_devices|email_tokens|mail_counts|totp_credentials|recovery_codes|pending_logins|passkeys|webauthn_challenges";
+  "users|sessions|login_devices|email_tokens|mail_counts|totp_credentials|recovery_codes|pending_logins|passkeys|webauthn_challenges|oauth_clients|oauth_client_origins|oauth_consents|oauth_codes|oauth_grants|oauth_refresh_tokens|accounts";
 
 /** EXPLAIN QUERY PLAN of each statement: never a scan of a table; returns the indexes seen. */
 export async function indexesUsed(statements: { sql: string; params: unknown[] }[]): Promise<Set<string>> {

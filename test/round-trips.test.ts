@@ -202,10 +202,14 @@ describe("every statement the app sends uses an index", () => {
     const statements = trace.flatMap((t) => t.statements);
     expect(statements.length).toBeGreaterThanOrEqual(30);
     expect([...(await indexesUsed(statements))].sort()).toEqual([
+      "accounts_user_id_idx",
       "email_tokens_expires_at_idx",
       "email_tokens_user_id_idx",
       "login_devices_last_login_at_idx",
       "mail_counts_window_start_idx",
+      "oauth_codes_user_id_idx",
+      "oauth_grants_user_id_idx",
+      "oauth_refresh_tokens_grant_id_idx",
       "passkeys_user_id_idx",
       "pending_logins_expires_at_idx",
       "pending_logins_user_id_idx",
@@ -216,6 +220,7 @@ describe("every statement the app sends uses an index", () => {
       "sqlite_autoindex_email_tokens_1",
       "sqlite_autoindex_login_devices_1",
       "sqlite_autoindex_mail_counts_1",
+      "sqlite_autoindex_oauth_consents_1",
       "sqlite_autoindex_pending_logins_1",
       "sqlite_autoindex_recovery_codes_1",
       "sqlite_autoindex_sessions_1",
@@ -269,7 +274,11 @@ describe("every statement the app sends uses an index", () => {
     await expect(auth.updatePassword(await resetToken((await loggedIn()).email), "again")).rejects.toThrow(TemporarilyUnavailable);
     statements.push(...d1.statements);
     expect([...(await indexesUsed(statements))].sort()).toEqual([
+      "accounts_user_id_idx",
       "email_tokens_user_id_idx",
+      "oauth_codes_user_id_idx",
+      "oauth_grants_user_id_idx",
+      "oauth_refresh_tokens_grant_id_idx",
       "passkeys_user_id_idx",
       "pending_logins_user_id_idx",
       "sessions_secret_hash_unique",
@@ -277,6 +286,7 @@ describe("every statement the app sends uses an index", () => {
       "sqlite_autoindex_email_tokens_1",
       "sqlite_autoindex_login_devices_1",
       "sqlite_autoindex_mail_counts_1",
+      "sqlite_autoindex_oauth_consents_1",
       "sqlite_autoindex_recovery_codes_1",
       "sqlite_autoindex_sessions_1",
       "users_email_unique",

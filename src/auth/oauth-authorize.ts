@@ -1,4 +1,4 @@
-import type { OAuthClient } from "../db/schema";
+import type { OAuthClient } from "../db/schema-identity";
 import { OAuthError, UnknownClient } from "./errors";
 import { Flow } from "./flow";
 import type { CurrentSession } from "./sessions";
@@ -83,6 +83,34 @@ export class OAuthAuthorize extends Flow {
     return { client, redirectUri: params.redirect_uri, state: params.state, scope, params };
   }
 
+  /**
+   * Whether the person must log in (again) first: no session, a login older than max_age or than
+   * the one asked for (auth_after), or prompt=login. The login's own request continues without
+   * prompt=login and with auth_after, so that it ends.
+   */
+  private staleLogin(request: CheckedRequest, current: CurrentSession | null): AuthorizeOutcome | null {
+    const { params } = request;
+    const prompts = (params.prompt ?? "").split(" ");
+    const now = this.now();
+    const after = /^\d{1,12}$/.test(params.auth_after ?? "") ? Number(params.auth_after) : 0;
+    const fresh =
+      current !== null &&
+      authTimeOf(current) >= after &&
+      (params.max_age === undefined || now - authTimeOf(current) <= Number(params.max_age));
+    if (fresh && !prompts.includes("login")) return null;
+    const { prompt: _login, ...rest } = params;
+    const prompt = prompts.filter((p) => p !== "login").join(" ");
+    return {
+      kind: "login",
+      hint: params.login_hint,
+      continueWith: {
+        ...rest,
+        ...(prompt ? { prompt } : {}),
+        auth_after: String(current === null && !prompts.includes("login") ? 0 : now),
+      },
+    };
+  }
+
   /** The error a checked request is refused with, in the redirect (null: it may go on). */
   private refusal(request: CheckedRequest): OAuthError | null {
     const { params } = request;
@@ -114,27 +142,12 @@ export class OAuthAuthorize extends Flow {
       return { kind: "redirect", to: backToClient(request, issuer, { error: refusal.error, error_description: refusal.message }) };
     const { params } = request;
     const prompts = (params.prompt ?? "").split(" ");
-    const now = this.now();
-    const after = /^\d{1,12}$/.test(params.auth_after ?? "") ? Number(params.auth_after) : 0;
-    const fresh =
-      current !== null &&
-      authTimeOf(current) >= after &&
-      (params.max_age === undefined || now - authTimeOf(current) <= Number(params.max_age));
-    if (!fresh || (prompts.includes("login") && params.auth_after === undefined)) {
+    const stale = this.staleLogin(request, current);
+    if (stale) {
       if (prompts.includes("none")) return { kind: "redirect", to: backToClient(request, issuer, { error: "login_required" }) };
-      // Log in, then the same request again, asking for a login newer than now.
-      const { prompt: _login, ...rest } = params;
-      const prompt = prompts.filter((p) => p !== "login").join(" ");
-      return {
-        kind: "login",
-        hint: params.login_hint,
-        continueWith: {
-          ...rest,
-          ...(prompt ? { prompt } : {}),
-          auth_after: String(current === null && !prompts.includes("login") ? 0 : now),
-        },
-      };
+      return stale;
     }
+    if (!current) throw new Error("unreachable: a fresh login has a session");
     const scopes = request.scope.split(" ");
     if (!request.client.firstParty) {
       const allowed = (await this.db.oauth.consent(current.user.id, request.client.id))?.split(" ") ?? [];
@@ -147,12 +160,20 @@ export class OAuthAuthorize extends Flow {
   }
 
   /** The consent page's answer: Allow records the consent and issues the code; Deny says so. */
-  async decide(request: CheckedRequest, current: CurrentSession, allow: boolean): Promise<string> {
+  async decide(request: CheckedRequest, current: CurrentSession, allow: boolean): Promise<AuthorizeOutcome> {
     const refusal = this.refusal(request);
     const issuer = this.options.publicUrl;
-    if (refusal) return backToClient(request, issuer, { error: refusal.error, error_description: refusal.message });
-    if (!allow) return backToClient(request, issuer, { error: "access_denied", error_description: "the user denied the request" });
-    return this.issueCode(request, current, { scope: request.scope, now: this.now() });
+    if (refusal)
+      return { kind: "redirect", to: backToClient(request, issuer, { error: refusal.error, error_description: refusal.message }) };
+    // The same freshness as the request itself (max_age, a login asked for): checked again here.
+    const stale = this.staleLogin(request, current);
+    if (stale) return stale;
+    if (!allow)
+      return {
+        kind: "redirect",
+        to: backToClient(request, issuer, { error: "access_denied", error_description: "the user denied the request" }),
+      };
+    return { kind: "redirect", to: await this.issueCode(request, current, { scope: request.scope, now: this.now() }) };
   }
 
   /** A public client registered a redirect URI on this web origin (CORS on the client endpoints). */

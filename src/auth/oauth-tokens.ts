@@ -1,5 +1,5 @@
 import { errors as joseErrors, type JWTPayload } from "jose";
-import type { OAuthClient } from "../db/schema";
+import type { OAuthClient } from "../db/schema-identity";
 import { OAuthError } from "./errors";
 import { Flow } from "./flow";
 import { randomSecret } from "./oauth-authorize";
@@ -114,7 +114,12 @@ export class OAuthTokens extends Flow {
     const refresh = refreshToken
       ? { tokenHash: await sha256Hex(refreshToken), idleExpiresAt: Math.min(now + REFRESH_IDLE_SECONDS, grant.expiresAt) }
       : null;
-    if (!(await this.db.oauth.redeem(codeHash, now, grant, refresh))) throw invalid("unknown, expired or used code");
+    if (!(await this.db.oauth.redeem(codeHash, now, grant, refresh))) {
+      // Another use of the code won the race: what it issued ends too (a code works once).
+      const again = await this.db.oauth.findCode(client!.id, codeHash);
+      if (again.code?.code.grantId) await this.db.oauth.endGrant(again.code.code.grantId);
+      throw invalid("unknown, expired or used code");
+    }
     return this.tokens(found, grant, { nonce: code.nonce, refreshToken });
   }
 
@@ -146,8 +151,9 @@ export class OAuthTokens extends Flow {
     const refreshToken = randomSecret();
     const next = { tokenHash: await sha256Hex(refreshToken), idleExpiresAt: Math.min(now + REFRESH_IDLE_SECONDS, grant.expiresAt) };
     if (!(await this.db.oauth.rotate(tokenHash, retry ? token.replacedBy : null, next, grant.id, now))) {
-      // Another use of the same token won the race: a reuse, unless a retry is allowed.
-      if (!retry) await this.db.oauth.endGrant(grant.id);
+      // Another use of the same token won the race, or (a retry) the chain went on past the token
+      // presented: either way a token was used twice. The grant ends.
+      await this.db.oauth.endGrant(grant.id);
       throw invalid();
     }
     return this.tokens(token, { ...grant, scope }, { nonce: null, refreshToken });

@@ -2,6 +2,7 @@ import { and, eq, ne, sql } from "drizzle-orm";
 import { endPendingLoginsStatement } from "./pending-logins";
 import { endGrantsStatement, OAuthStore } from "./oauth";
 import { QueryBuilder } from "drizzle-orm/sqlite-core";
+import { AccountStore } from "./accounts";
 import { CleanUpStore } from "./clean-up";
 import { PasskeyStore } from "./passkeys";
 import { PendingLoginStore } from "./pending-logins";
@@ -50,6 +51,7 @@ export class DB extends Store {
   #pendingLogins?: PendingLoginStore;
   #passkeys?: PasskeyStore;
   #oauth?: OAuthStore;
+  #accounts?: AccountStore;
 
   constructor(db: Drizzle, retry: Partial<RetryOptions> = {}) {
     // One DB per request: its failures share one time budget (resilience.ts).
@@ -87,6 +89,10 @@ export class DB extends Store {
 
   get passkeys(): PasskeyStore {
     return (this.#passkeys ??= new PasskeyStore(this.connection));
+  }
+
+  get accounts(): AccountStore {
+    return (this.#accounts ??= new AccountStore(this.connection));
   }
 
   get oauth(): OAuthStore {
@@ -194,7 +200,7 @@ export class DB extends Store {
     // A lost attempt landed if the stored hash is the new one (bcrypt salts are random).
     const landed = async () => ((await hashOf(this.db, userId)) === hashedPassword ? { result: { changed: true } } : ("absent" as const));
     return this.run("changePassword", { landed, applied: (result) => result.changed }, async () => {
-      const [[counted], , , , , , changed] = await this.db.batch([
+      const [[counted], , , , , , , , changed] = await this.db.batch([
         countInHour(this.db, limit.key, limit.now, sameHash),
         this.db
           .update(loginDevices)
@@ -208,15 +214,17 @@ export class DB extends Store {
         this.db.delete(loginDevices).where(and(eq(loginDevices.userId, userId), ne(loginDevices.tokenHash, keepDeviceHash), stillSame)),
         // Reset links and an address change asked for with the old password end with it.
         endLinks(this.db, userId, ["reset", ...PENDING_CHANGE], stillSame),
+        // Apps' tokens issued before the change end with it (their grants; RFC 6749 §10.4), and
+        // half-done logins with the old password. Before the update below: `stillSame` looks
+        // for the old hash (an outside review found them after it, where they never ran).
+        endGrantsStatement(this.db, userId, stillSame),
+        endPendingLoginsStatement(this.db, userId, stillSame),
         this.db
           .update(users)
           // A reset token asked for before the change must not undo it.
           .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...backoff })
           .where(allowed)
           .returning({ id: users.id }),
-        // Apps' tokens issued before the change end with it (their grants; RFC 6749 §10.4).
-        endGrantsStatement(this.db, userId, stillSame),
-        endPendingLoginsStatement(this.db, userId, stillSame),
       ]);
       if (changed.length > 0) return { changed: true };
       if (counted && counted.count > PASSWORD_CHANGES_PER_HOUR)

@@ -1,4 +1,5 @@
 import { and, desc, eq, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
+import { users } from "./schema";
 import {
   type OAuthClient,
   oauthClientOrigins,
@@ -7,8 +8,7 @@ import {
   oauthConsents,
   oauthGrants,
   oauthRefreshTokens,
-  users,
-} from "./schema";
+} from "./schema-identity";
 import { type Drizzle, Store } from "./store";
 
 export type NewCode = typeof oauthCodes.$inferInsert;
@@ -187,7 +187,13 @@ export class OAuthStore extends Store {
           .where(
             and(
               eq(oauthRefreshTokens.tokenHash, oldHash),
-              replacedBy === null ? isNull(oauthRefreshTokens.replacedBy) : eq(oauthRefreshTokens.replacedBy, replacedBy),
+              replacedBy === null
+                ? isNull(oauthRefreshTokens.replacedBy)
+                : // A retry replaces only a successor nobody used: a used one means the chain went on.
+                  and(
+                    eq(oauthRefreshTokens.replacedBy, replacedBy),
+                    sql`NOT EXISTS (SELECT 1 FROM ${oauthRefreshTokens} AS successor WHERE successor.token_hash = ${replacedBy} AND successor.used_at IS NOT NULL)`,
+                  ),
             ),
           )
           .returning({ h: oauthRefreshTokens.tokenHash }),

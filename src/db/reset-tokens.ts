@@ -78,12 +78,15 @@ export class ResetTokenStore extends Store {
     };
     return this.run("spendResetToken", { landed, applied: Boolean }, async () => {
       // Each statement finds the owner by the token, which stays stored until the last one.
-      const [, , , [row]] = await this.db.batch([
+      const [, , , , , [row]] = await this.db.batch([
         this.db.delete(sessions).where(eq(sessions.userId, owner)),
         // A reset means the password may have been known to someone else: no client stays trusted,
         // and no address change asked for with it goes through.
         this.db.delete(loginDevices).where(eq(loginDevices.userId, owner)),
         endLinks(this.db, owner, ["reset", ...PENDING_CHANGE], ne(emailTokens.tokenHash, resetToken)),
+        // Apps' tokens and half-done logins end too: the old password may have made them.
+        endGrantsStatement(this.db, owner),
+        endPendingLoginsStatement(this.db, owner),
         this.db
           .update(users)
           .set({ hashedPassword, resetToken: null, resetTokenExpiresAt: null, ...NO_LOGIN_BACKOFF })
@@ -98,10 +101,6 @@ export class ResetTokenStore extends Store {
               sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${emailTokens.userId} AND ${users.hashedPassword} = ${hashedPassword})`,
             ),
           ),
-        // Apps' tokens end too: the old password may have granted them. (By the new hash: the
-        // token that named the owner is gone by now.)
-        endGrantsStatement(this.db, sql`(SELECT ${users.id} FROM ${users} WHERE ${users.hashedPassword} = ${hashedPassword})`),
-        endPendingLoginsStatement(this.db, sql`(SELECT ${users.id} FROM ${users} WHERE ${users.hashedPassword} = ${hashedPassword})`),
       ]);
       return row ?? null;
     });

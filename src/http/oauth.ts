@@ -85,9 +85,9 @@ export async function oauthForm(c: Context): Promise<Record<string, string | und
   } catch {
     throw new OAuthError("invalid_request", "the body is not UTF-8");
   }
-  const fields: Record<string, string> = {};
+  const fields: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [name, value] of form) {
-    if (name in fields) throw new OAuthError("invalid_request", `${name} is repeated`);
+    if (Object.hasOwn(fields, name)) throw new OAuthError("invalid_request", `${name} is repeated`);
     if (value.length > 4096) throw new OAuthError("invalid_request", `${name} is too long`);
     fields[name] = value;
   }

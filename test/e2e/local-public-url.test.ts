@@ -15,7 +15,13 @@ it("a local server on another port puts its own origin in PUBLIC_URL (as localho
   // Another address: as it is only with passkeys off (the settings check refuses an IP with them on).
   expect(at({}, "192.168.1.5", 8787)).toBeUndefined();
   expect(at({ PASSKEYS: "off" }, "192.168.1.5", 8787)).toBe("http://192.168.1.5:8787");
-  expect(at({ PUBLIC_URL: "https://auth.example.org", ENCRYPTION_KEY: btoa("k".repeat(32)) }, "127.0.0.1", 9000)).toBeUndefined(); // set on purpose
+  expect(
+    at(
+      { PUBLIC_URL: "https://auth.example.org", ENCRYPTION_KEY: btoa("k".repeat(32)), OIDC_SIGNING_KEYS: "(checked by the deploy)" },
+      "127.0.0.1",
+      9000,
+    ),
+  ).toBeUndefined(); // set on purpose
   // Without mail, the passkeys' origin still needs the port.
   expect(at({ MAIL_TRANSPORT: "none", RESET_TOKEN_DELIVERY: "response" }, "127.0.0.1", 9000)).toBe("http://localhost:9000");
 });

@@ -331,3 +331,69 @@ describe("the OpenID provider", () => {
     expect((await call("GET", "/profile", { cookie: c2cookie })).status).toBe(403);
   });
 });
+
+describe("outside review of the provider", () => {
+  it("a password change ends apps' access and refresh tokens", async () => {
+    const client = await addClient({ firstParty: true });
+    const { code, verifier, cookie } = await codeFor(client);
+    const tokens = (await (await exchange(client, code, verifier)).json()) as Tokens;
+    const changed = await call("PUT", "/profile/password", { cookie, form: { current_password: "pw", new_password: "pw-changed-1" } });
+    expect(changed.status).toBe(200);
+    expect((await call("GET", "/oauth/userinfo", { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
+    expect((await tokenCall({ grant_type: "refresh_token", refresh_token: tokens.refresh_token! }, client)).status).toBe(400);
+  });
+
+  it("with a reuse interval, a stolen old token cannot start a second chain once the successor was used", async () => {
+    const client = await addClient({ firstParty: true });
+    const { code, verifier } = await codeFor(client);
+    const vars = { REFRESH_TOKEN_REUSE_INTERVAL_SECONDS: "60" };
+    const r0 = ((await (await exchange(client, code, verifier)).json()) as Tokens).refresh_token!;
+    const r1 = ((await (await tokenCall({ grant_type: "refresh_token", refresh_token: r0 }, client, { vars })).json()) as Tokens)
+      .refresh_token!;
+    const r2 = ((await (await tokenCall({ grant_type: "refresh_token", refresh_token: r1 }, client, { vars })).json()) as Tokens)
+      .refresh_token!;
+    expect((await tokenCall({ grant_type: "refresh_token", refresh_token: r0 }, client, { vars })).status).toBe(400);
+    // The replay ended the grant: the real chain too.
+    expect((await tokenCall({ grant_type: "refresh_token", refresh_token: r2 }, client, { vars })).status).toBe(400);
+  });
+
+  it("prompt=login asks again whatever auth_after says; consent re-checks max_age", async () => {
+    const client = await addClient();
+    const { cookie } = await loggedIn(uniqueEmail(), "pw");
+    const { challenge } = await pkce();
+    for (const after of ["0", "1"]) {
+      const response = await call("GET", authorizeUrl(client, challenge, { prompt: "login", auth_after: after }), { cookie });
+      expect(new URL(response.headers.get("location")!, ISSUER).pathname).toBe("/account/login");
+    }
+    // A login older than max_age, posted straight to the consent form: log in again, no code.
+    await env.DB.prepare("UPDATE sessions SET created_at = created_at - 100, reauthenticated_at = NULL").run();
+    const params = Object.fromEntries(new URL(authorizeUrl(client, challenge, { max_age: "10" }), ISSUER).searchParams);
+    const posted = await call("POST", "/account/consent", {
+      cookie,
+      form: { ...params, decision: "allow" },
+      headers: { origin: "http://localhost" },
+    });
+    expect(new URL(posted.headers.get("location")!, ISSUER).pathname).toBe("/account/login");
+  });
+
+  it("an access token is no id_token_hint; a form field named constructor is just a field", async () => {
+    const client = await addClient({ firstParty: true, postLogout: ["https://app.example.test/bye"] });
+    const { code, verifier, cookie } = await codeFor(client);
+    const tokens = (await (await exchange(client, code, verifier)).json()) as Tokens;
+    const out = await call("GET", `/oauth/logout?${new URLSearchParams({ id_token_hint: tokens.access_token })}`, { cookie });
+    expect(out.status).toBe(200); // asks, instead of logging out
+    expect((await call("GET", "/profile", { cookie })).status).toBe(200);
+    const odd = await tokenCall({ grant_type: "refresh_token", refresh_token: tokens.refresh_token!, constructor: "x" }, client);
+    expect(odd.status).toBe(200);
+  });
+
+  it("of parallel exchanges of one code, one wins, and the others end what it issued", async () => {
+    const client = await addClient({ firstParty: true });
+    const { code, verifier } = await codeFor(client);
+    const answers = await Promise.all([1, 2, 3, 4].map(() => exchange(client, code, verifier)));
+    const won = answers.filter((a) => a.status === 200);
+    expect(won).toHaveLength(1);
+    const tokens = (await won[0]!.json()) as Tokens;
+    expect((await call("GET", "/oauth/userinfo", { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
+  });
+});

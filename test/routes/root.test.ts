@@ -37,9 +37,11 @@ it("a wrong method on a known path is a JSON 405 with Allow", async () => {
   expect((await call("GET", "/sessions")).status).toBe(405);
 });
 
-it("the entry module exports only the handler (workerd refuses any other export)", async () => {
+it("the entry module exports the handler and the AuthService entrypoint only (workerd refuses any other export)", async () => {
   const entry = await import("../../src/index");
-  expect(Object.keys(entry)).toEqual(["default"]);
+  expect(Object.keys(entry).sort()).toEqual(["AuthService", "default"]);
+  const { WorkerEntrypoint } = await import("cloudflare:workers");
+  expect(entry.AuthService.prototype).toBeInstanceOf(WorkerEntrypoint);
 });
 
 it("the deployed entry point answers through the runtime's own fetch", async () => {

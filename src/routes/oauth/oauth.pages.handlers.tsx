@@ -54,13 +54,16 @@ export const consent: AppRouteHandler<typeof routes.consent> = async (c) => {
   const flow = c.var.auth.oauthAuthorize;
   const request = await flow.check(params);
   const current = await requireSession(c);
-  return c.redirect(await flow.decide(request, current, decision === "allow"), 303);
+  const outcome = await flow.decide(request, current, decision === "allow");
+  // The login may have aged past max_age while the page was open: log in again first.
+  if (outcome.kind === "login") return follow(c, outcome) as never;
+  return c.redirect((outcome as { to: string }).to, 303);
 };
 
 export const logout: AppRouteHandler<typeof routes.logout> = async (c) => {
   const { id_token_hint, post_logout_redirect_uri, client_id, state } = c.req.valid("query");
   const current = await c.var.auth.getSession(readSessionCookie(c));
-  const claims = id_token_hint ? await c.var.auth.oauthTokens.claimsOf(id_token_hint) : null;
+  const claims = id_token_hint ? await c.var.auth.oauthTokens.claimsOf(id_token_hint, { typ: "JWT" }) : null;
   const clientId = typeof claims?.aud === "string" ? claims.aud : client_id;
   if (id_token_hint && (!claims || (client_id && client_id !== clientId)))
     return c.html(<LogoutPage email={current?.user.email ?? ""} />, 200);
