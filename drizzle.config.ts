@@ -4,6 +4,6 @@ import { defineConfig } from "drizzle-kit";
 // so the same files create the table everywhere.
 export default defineConfig({
   dialect: "sqlite",
-  schema: "./src/db/schema.ts",
+  schema: ["./src/db/schema.ts", "./src/db/schema-identity.ts"],
   out: "./migrations",
 });

@@ -10,6 +10,7 @@ import { root } from "./routes/root/root.index";
 import { oauth } from "./routes/oauth/oauth.index";
 import { passkeys } from "./routes/passkeys/passkeys.index";
 import { sessions } from "./routes/sessions/sessions.index";
+import { social } from "./routes/social/social.index";
 import { twoFactor } from "./routes/two-factor/two-factor.index";
 import { users } from "./routes/users/users.index";
 
@@ -26,6 +27,7 @@ const routes = app
   .route("/", twoFactor)
   .route("/", passkeys)
   .route("/", oauth)
+  .route("/", social)
   .route("/", emailRoutes)
   .route("/", account)
   .route("/", docs);

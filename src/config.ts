@@ -1,5 +1,6 @@
 import type { AuthOptions } from "./auth/options";
 import { LOCAL_ONLY_SIGNING_KEYS, signingKeysProblem } from "./auth/oauth-keys";
+import { type ProviderSettings, readProviders } from "./config-providers";
 import type { D1Options } from "./db/binding";
 import { DEFAULT_D1_TIMEOUT_MS } from "./db/resilience";
 
@@ -25,6 +26,8 @@ export interface Config {
   local: boolean;
   /** The session cookie's Domain (COOKIE_DOMAIN), shared with sibling hosts; unset: host-only. */
   cookieDomain?: string;
+  /** Providers people sign in with, and the settings of incomplete ones (off, with a warn line). */
+  signIn: ProviderSettings;
   mail: MailConfig;
   /** Checked when a password is set (registration, reset), not at login. */
   passwordMinLength: number;
@@ -341,6 +344,7 @@ export function readConfig(settings: Settings): Config {
     },
     local,
     cookieDomain: cookieDomainVar(settings, host),
+    signIn: readProviders(settings, local),
     passwordMinLength: intVar(settings, "PASSWORD_MIN_LENGTH", 1, 1, 72),
     allowedOrigins: originsVar(settings, "ALLOWED_ORIGINS"),
     logRequests: boolVar(settings, "LOG_REQUESTS", true),

@@ -523,6 +523,107 @@ export type AppSchema = {
       };
     };
   };
+  "/auth/:provider": {
+    $get: ({
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        query: {
+          intent?: "link" | "sign-in";
+          next?: string;
+        };
+        param: {
+          provider: string;
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    }) | ({
+      output: {};
+      status: 302;
+      outputFormat: string;
+      input: {
+        query: {
+          intent?: "link" | "sign-in";
+          next?: string;
+        };
+        param: {
+          provider: string;
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    });
+  };
+  "/auth/:provider/callback": {
+    $get: ({
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        query: {
+          code?: string;
+          state?: string;
+          error?: string;
+          iss?: string;
+        };
+        param: {
+          provider: string;
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    }) | ({
+      output: {};
+      status: 303;
+      outputFormat: string;
+      input: {
+        query: {
+          code?: string;
+          state?: string;
+          error?: string;
+          iss?: string;
+        };
+        param: {
+          provider: string;
+        };
+        cookie: {
+          session_id?: string;
+        };
+      };
+    });
+  };
+  "/account/providers/unlink": {
+    $post: ({
+      output: unknown;
+      status: 200 | 100 | 101 | 102 | 103 | 201 | 202 | 203 | 204 | 205 | 206 | 207 | 208 | 226 | 300 | 301 | 302 | 303 | 304 | 305 | 306 | 307 | 308 | 400 | 401 | 402 | 403 | 404 | 405 | 406 | 407 | 408 | 409 | 410 | 411 | 412 | 413 | 414 | 415 | 416 | 417 | 418 | 421 | 422 | 423 | 424 | 425 | 426 | 428 | 429 | 431 | 451 | 500 | 501 | 502 | 503 | 504 | 505 | 506 | 507 | 508 | 510 | 511 | -1;
+      outputFormat: "json";
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          provider: string;
+        };
+      };
+    }) | ({
+      output: {};
+      status: 303;
+      outputFormat: string;
+      input: {
+        cookie: {
+          session_id?: string;
+        };
+        json: {
+          provider: string;
+        };
+      };
+    });
+  };
   "/.well-known/openid-configuration": {
     $get: {
       output: {};

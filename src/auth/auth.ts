@@ -9,6 +9,7 @@ import { PasswordReset } from "./reset";
 import { OAuthAuthorize } from "./oauth-authorize";
 import { OAuthTokens } from "./oauth-tokens";
 import { Passkeys } from "./passkeys";
+import { SocialSignIn } from "./social";
 import { type CodeInput, SecondFactor } from "./second-factor";
 import { type CurrentSession, type SessionInfo, Sessions } from "./sessions";
 import { TwoFactor } from "./two-factor";
@@ -46,6 +47,7 @@ export class Auth {
   #passkeys?: Passkeys;
   #oauthAuthorize?: OAuthAuthorize;
   #oauthTokens?: OAuthTokens;
+  #social?: SocialSignIn;
 
   constructor(
     private readonly db: DB,
@@ -89,6 +91,11 @@ export class Auth {
   /** The OpenID provider's token, userinfo and revocation endpoints. */
   get oauthTokens(): OAuthTokens {
     return (this.#oauthTokens ??= new OAuthTokens(this.db, this.options));
+  }
+
+  /** Signing in with GitHub, Google or another OpenID provider; linking and unlinking them. */
+  get social(): SocialSignIn {
+    return (this.#social ??= new SocialSignIn(this.db, this.options));
   }
 
   get passkeys(): Passkeys {

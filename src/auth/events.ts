@@ -32,6 +32,7 @@ export type AuthEvent =
   | ({ type: "two-factor-changed"; to: string; on: boolean } & ChangeOrigin)
   | ({ type: "recovery-code-used"; to: string } & ChangeOrigin)
   | ({ type: "recovery-codes-regenerated"; to: string } & ChangeOrigin)
-  | ({ type: "passkey-changed"; to: string; added: boolean; name: string } & ChangeOrigin);
+  | ({ type: "passkey-changed"; to: string; added: boolean; name: string } & ChangeOrigin)
+  | ({ type: "provider-linked"; to: string; provider: string; linked: boolean } & ChangeOrigin);
 
 export type Notify = (event: AuthEvent) => void;

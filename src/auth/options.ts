@@ -1,5 +1,18 @@
 import type { Notify } from "./events";
 
+/** A provider people sign in with: GitHub (OAuth 2.0 and its API), or any OpenID provider (Google too). */
+export interface ProviderConfig {
+  id: string;
+  name: string;
+  kind: "github" | "oidc";
+  clientId: string;
+  clientSecret: string;
+  /** OpenID: the issuer, whose discovery document names the endpoints. */
+  issuer?: string;
+  /** GitHub: the site (authorize, token) and the API (the user, the addresses). */
+  github?: { site: string; api: string };
+}
+
 /** What the flows take from the settings (src/config.ts builds it), plus the outbox and the clock. */
 export interface AuthOptions {
   /** bcrypt work factor (log2 rounds). */

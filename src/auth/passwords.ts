@@ -1,4 +1,5 @@
 import bcrypt from "bcryptjs";
+import { UNUSABLE_PASSWORD } from "../db/accounts";
 import type { User } from "../db/schema";
 import { InvalidCredentials, LoginThrottled, TooManyPasswordChanges, WrongPassword } from "./errors";
 import type { DB } from "../db/db";
@@ -137,7 +138,8 @@ export class Passwords extends Flow {
    * email takes as long as a wrong password (no timing oracle for which emails exist).
    */
   async checkPassword(user: User | null, password: string): Promise<boolean> {
-    if (user) return bcrypt.compare(password, user.hashedPassword);
+    // A user without a password (signed up through a provider) is checked like an unknown one.
+    if (user && user.hashedPassword !== UNUSABLE_PASSWORD) return bcrypt.compare(password, user.hashedPassword);
     const cost = this.options.bcryptCost;
     if (!dummyHashes.has(cost)) dummyHashes.set(cost, this.hashPassword("edge-auth timing equaliser"));
     await bcrypt.compare(password, await dummyHashes.get(cost)!);

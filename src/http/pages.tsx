@@ -58,9 +58,18 @@ const REAUTH_RETURN: Record<string, string> = {
 
 /** Which form a failed POST shows again, with the error and what can be kept of the input. */
 const formAfterFailure: Record<string, (c: Context<AppEnv>, refill: Refill) => ReturnType<typeof Layout>> = {
-  ["/account/register"]: (c, { error, email }) => <RegisterPage error={error} email={email} minLength={minLength(c)} />,
+  ["/account/register"]: (c, { error, email }) => (
+    <RegisterPage error={error} email={email} minLength={minLength(c)} providers={c.var.config.signIn.providers} />
+  ),
   ["/account/login"]: (c, { error, email, unverified }) => (
-    <LoginPage error={error} email={email} unverified={unverified} next={c.req.query("next")} passkeys={c.var.config.auth.passkeys} />
+    <LoginPage
+      error={error}
+      email={email}
+      unverified={unverified}
+      next={c.req.query("next")}
+      passkeys={c.var.config.auth.passkeys}
+      providers={c.var.config.signIn.providers}
+    />
   ),
   ["/account/login/two-factor"]: (c, { error }) => <SecondFactorPage error={error} next={c.req.query("next")} />,
   ["/account/forgot"]: (c, { error, email }) => (

@@ -127,6 +127,15 @@ function words(event: AuthEvent, config: MailConfig): Paragraphs {
           { link: url("/account/passkeys"), label: "Your passkeys" },
         ],
       };
+    case "provider-linked":
+      return {
+        subject: `${event.provider} was ${event.linked ? "linked to" : "unlinked from"} your ${app} account`,
+        body: [
+          `Signing in with ${event.provider} was ${event.linked ? "linked to" : "unlinked from"} your ${app} account ${when(event)}.${event.linked ? ` Your ${event.provider} account now signs in to it.` : ""}`,
+          "If this was not you, someone has access to your account: unlink providers you do not know, choose a new password and check where you are logged in.",
+          { link: url("/account/profile"), label: "Your account" },
+        ],
+      };
     case "account-deleted":
       return {
         subject: `Your ${app} account was deleted`,

@@ -1,4 +1,6 @@
 import { type FormState } from "./forms";
+import type { ProviderConfig } from "../auth/options";
+import { LinkedProviders } from "./social";
 import { Alerts, Layout } from "./layout";
 import { ResendVerification } from "./email";
 import { CodeFields } from "./two-factor";
@@ -12,6 +14,8 @@ export function ProfilePage(props: {
   plainAddress: boolean;
   passkeys?: boolean;
   notice?: string;
+  providers?: Pick<ProviderConfig, "id" | "name">[];
+  linked?: string[];
 }) {
   return (
     <Layout title="Your account">
@@ -55,9 +59,13 @@ export function ProfilePage(props: {
           </li>
         )}
         <li>
+          <a href="/account/apps">Connected apps</a>
+        </li>
+        <li>
           <a href="/account/delete">Delete your account</a>
         </li>
       </ul>
+      <LinkedProviders providers={props.providers ?? []} linked={props.linked ?? []} />
       <form method="post" action="/account/logout">
         <button type="submit">Log out</button>
       </form>

@@ -1,10 +1,12 @@
 import { EmailInput, type FormState } from "./forms";
+import type { ProviderConfig } from "../auth/options";
+import { ProviderButtons } from "./social";
 import { Alerts, Layout } from "./layout";
 import { ResendVerification } from "./email";
 
 /** Registering and logging in. */
 
-export function RegisterPage(props: FormState & { minLength: number }) {
+export function RegisterPage(props: FormState & { minLength: number; providers?: Pick<ProviderConfig, "id" | "name">[] }) {
   return (
     <Layout title="Create an account">
       <h1>Create an account</h1>
@@ -15,6 +17,7 @@ export function RegisterPage(props: FormState & { minLength: number }) {
         <input id="password" name="password" type="password" autocomplete="new-password" required minlength={props.minLength} />
         <button type="submit">Create account</button>
       </form>
+      <ProviderButtons providers={props.providers ?? []} />
       <p class="links">
         <a href="/account/login">I have an account</a>
       </p>
@@ -40,7 +43,9 @@ export function PasskeyButton(props: { id: string; label: string; next?: string;
   );
 }
 
-export function LoginPage(props: FormState & { unverified?: boolean; next?: string; passkeys?: boolean }) {
+export function LoginPage(
+  props: FormState & { unverified?: boolean; next?: string; passkeys?: boolean; providers?: Pick<ProviderConfig, "id" | "name">[] },
+) {
   const action = props.next ? `/account/login?next=${encodeURIComponent(props.next)}` : "/account/login";
   return (
     <Layout title="Log in" passkeys={props.passkeys}>
@@ -54,6 +59,7 @@ export function LoginPage(props: FormState & { unverified?: boolean; next?: stri
         <button type="submit">Log in</button>
       </form>
       {props.passkeys && <PasskeyButton id="passkey-sign-in" label="Sign in with a passkey" next={props.next} />}
+      <ProviderButtons providers={props.providers ?? []} next={props.next} />
       <p class="links">
         <a href="/account/register">Create an account</a>
         <a href="/account/forgot">Forgot your password?</a>

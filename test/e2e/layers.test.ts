@@ -14,10 +14,10 @@ const LAYERS: [string, RegExp][] = [
   ["http", /^http\//],
   ["views", /^views\//],
   ["mail", /^mail\//],
-  ["config", /^config\.ts$/],
+  ["config", /^config(-\w+)?\.ts$/],
   ["auth", /^auth\//],
-  ["db", /^db\/(?!schema\.ts$)/],
-  ["schema", /^db\/schema\.ts$/],
+  ["db", /^db\/(?!schema(-\w+)?\.ts$)/],
+  ["schema", /^db\/schema(-\w+)?\.ts$/],
   ["log", /^log\.ts$/],
 ];
 

@@ -41,7 +41,8 @@ export const home: AppRouteHandler<typeof routes.home> = async (c) => {
   return c.redirect(user ? "/account/profile" : "/account/login", 303);
 };
 
-export const registerForm: AppRouteHandler<typeof routes.registerForm> = (c) => c.html(<RegisterPage minLength={minLength(c)} />, 200);
+export const registerForm: AppRouteHandler<typeof routes.registerForm> = (c) =>
+  c.html(<RegisterPage minLength={minLength(c)} providers={c.var.config.signIn.providers} />, 200);
 
 export const register: AppRouteHandler<typeof routes.register> = async (c) => {
   const { email, password } = validBody(c, RegisterBody);
@@ -61,7 +62,16 @@ export const loginForm: AppRouteHandler<typeof routes.loginForm> = (c) => {
   const email = registered !== undefined ? getCookie(c, REGISTERED_COOKIE)?.slice(0, 254) : undefined;
   if (email !== undefined) deleteCookie(c, REGISTERED_COOKIE, registeredCookieOptions(c));
   const filled = email ?? login_hint?.slice(0, 254);
-  return c.html(<LoginPage notice={notice} email={filled} next={next} passkeys={c.var.config.auth.passkeys} />, 200);
+  return c.html(
+    <LoginPage
+      notice={notice}
+      email={filled}
+      next={next}
+      passkeys={c.var.config.auth.passkeys}
+      providers={c.var.config.signIn.providers}
+    />,
+    200,
+  );
 };
 
 export const logIn: AppRouteHandler<typeof routes.logIn> = async (c) => {
@@ -82,8 +92,12 @@ export const logIn: AppRouteHandler<typeof routes.logIn> = async (c) => {
 };
 
 export const profile: AppRouteHandler<typeof routes.profile> = async (c) => {
-  const user = await c.var.auth.getUserFromSessionId(readSessionCookie(c));
-  if (!user) return c.redirect("/account/login", 303);
+  const current = await c.var.auth.getSession(readSessionCookie(c));
+  if (!current) return c.redirect("/account/login", 303);
+  const { user } = current;
+  const providers = c.var.config.signIn.providers;
+  // The linked providers cost a query only where providers are configured.
+  const linked = providers.length > 0 ? (await c.var.auth.social.links(current)).map((l) => l.provider) : [];
   return c.html(
     <ProfilePage
       email={user.email}
@@ -91,6 +105,8 @@ export const profile: AppRouteHandler<typeof routes.profile> = async (c) => {
       sendsMail={c.var.config.auth.sendsMail}
       plainAddress={isPlainAddress(user.email)}
       passkeys={c.var.config.auth.passkeys}
+      providers={providers}
+      linked={linked}
     />,
     200,
   );

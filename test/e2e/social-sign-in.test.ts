@@ -1,0 +1,199 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { freePort, startService } from "./local-service.js";
+import { logIn, registerClient } from "./oidc-helpers.js";
+
+/**
+ * Signing in with a provider, against local fakes only: edge-auth itself as the upstream OpenID
+ * provider (on localhost), and a GitHub-shaped fake; the service under test on 127.0.0.1 (cookies
+ * do not tell ports apart, so the two instances use two host names).
+ */
+let upstream: Awaited<ReturnType<typeof startService>>;
+let service: Awaited<ReturnType<typeof startService>>;
+let github: http.Server;
+let githubUrl = "";
+let githubDown = false;
+const githubUsers = new Map<string, { id: number; email: string; verified: boolean }>();
+let nextGithubUser = "";
+
+beforeAll(async () => {
+  // The GitHub-shaped fake: authorize sends the browser straight back; the code names a user.
+  github = http.createServer(async (request, response) => {
+    const url = new URL(request.url!, githubUrl);
+    const json = (status: number, body: unknown) =>
+      response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+    if (url.pathname === "/login/oauth/authorize") {
+      const back = new URL(url.searchParams.get("redirect_uri")!);
+      back.searchParams.set("code", nextGithubUser);
+      back.searchParams.set("state", url.searchParams.get("state")!);
+      return response.writeHead(302, { location: back.toString() }).end();
+    }
+    if (url.pathname === "/login/oauth/access_token") {
+      if (githubDown) return json(500, { error: "down" });
+      let body = "";
+      for await (const chunk of request) body += chunk;
+      const form = new URLSearchParams(body);
+      if (!form.get("code_verifier") || form.get("client_secret") !== "gh-secret") return json(400, { error: "bad_verification_code" });
+      return json(200, { access_token: `token-${form.get("code")}`, token_type: "bearer", scope: "read:user,user:email" });
+    }
+    const user = githubUsers.get((request.headers.authorization ?? "").replace("Bearer token-", ""));
+    if (!user) return json(401, { message: "Bad credentials" });
+    if (url.pathname === "/api/user") return json(200, { id: user.id, login: `u${user.id}` });
+    if (url.pathname === "/api/user/emails") return json(200, [{ email: user.email, primary: true, verified: user.verified }]);
+    return json(404, {});
+  });
+  await new Promise<void>((resolve) => github.listen(0, "127.0.0.1", resolve));
+  githubUrl = `http://127.0.0.1:${(github.address() as AddressInfo).port}`;
+
+  upstream = await startService();
+  const port = await freePort();
+  const client = await registerClient(upstream.mf, { redirectUris: [`http://127.0.0.1:${port}/auth/upstream/callback`], firstParty: true });
+  service = await startService({
+    port,
+    vars: {
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+      PASSKEYS: "off",
+      OIDC_PROVIDERS: JSON.stringify([{ id: "upstream", name: "Upstream", issuer: upstream.url, client_id: client.id }]),
+      OIDC_UPSTREAM_CLIENT_SECRET: client.secret!,
+      OAUTH_GITHUB_CLIENT_ID: "gh-client",
+      OAUTH_GITHUB_CLIENT_SECRET: "gh-secret",
+      OAUTH_GITHUB_URL: githubUrl,
+      OAUTH_GITHUB_API_URL: `${githubUrl}/api`,
+    },
+  });
+});
+
+afterAll(async () => {
+  await service?.stop();
+  await upstream?.stop();
+  await new Promise((resolve) => github?.close(resolve));
+});
+
+const base = () => `http://127.0.0.1:${new URL(service.url).port}`;
+const cookieOf = (response: Response, name: string) => new RegExp(`${name}=([^;]*)`).exec(response.headers.getSetCookie().join("\n"))?.[1];
+
+/** Start → the provider (with `providerCookie` there) → the callback; the callback's answer. */
+async function signInWith(
+  provider: string,
+  options: { providerCookie?: string; session?: string; intent?: string; tamper?: (url: URL) => void } = {},
+) {
+  const started = await fetch(`${base()}/auth/${provider}${options.intent ? `?intent=${options.intent}` : ""}`, {
+    redirect: "manual",
+    headers: options.session ? { cookie: options.session } : {},
+  });
+  expect(started.status).toBe(302);
+  const flow = cookieOf(started, "sign_in_flow")!;
+  const atProvider = await fetch(started.headers.get("location")!, {
+    redirect: "manual",
+    headers: options.providerCookie ? { cookie: options.providerCookie } : {},
+  });
+  const back = new URL(atProvider.headers.get("location")!);
+  expect(back.origin).toBe(base());
+  options.tamper?.(back);
+  const cookie = [`sign_in_flow=${flow}`, options.session].filter(Boolean).join("; ");
+  return fetch(back, { redirect: "manual", headers: { cookie } });
+}
+
+async function upstreamUser(email: string, verified: boolean) {
+  const cookie = await logIn(upstream.url, email, "pw-upstream-1");
+  if (verified)
+    await (
+      await upstream.mf.getD1Database("DB")
+    )
+      .prepare("UPDATE users SET email_verified_at = unixepoch() WHERE email = ?")
+      .bind(email)
+      .run();
+  return cookie;
+}
+
+it("the login page shows a button per provider", async () => {
+  const page = await (await fetch(`${base()}/account/login`)).text();
+  expect(page).toContain('href="/auth/github"');
+  expect(page).toContain('href="/auth/upstream"');
+});
+
+it("an OpenID provider (edge-auth upstream): a verified address nobody has becomes a user; the same subject signs in to it again", async () => {
+  const email = `fed-${Date.now()}@example.com`;
+  const providerCookie = await upstreamUser(email, true);
+  const first = await signInWith("upstream", { providerCookie });
+  expect([first.status, first.headers.get("location")]).toEqual([303, "/account/profile"]);
+  const session = `session_id=${cookieOf(first, "session_id")}`;
+  expect(await (await fetch(`${base()}/profile`, { headers: { cookie: session } })).json()).toEqual({ email });
+  // No password: logging in with any password fails like a wrong one.
+  const password = await fetch(`${base()}/sessions`, { method: "POST", body: new URLSearchParams({ email, password: "!no-password" }) });
+  expect(password.status).toBe(401);
+  const again = await signInWith("upstream", { providerCookie });
+  expect(again.status).toBe(303);
+});
+
+it("takeover: a provider's verified address that a user has already signs nobody in", async () => {
+  const email = `owner-${Date.now()}@example.com`;
+  await logIn(base(), email, "pw-owner-1");
+  const providerCookie = await upstreamUser(email, true);
+  const answer = await signInWith("upstream", { providerCookie });
+  expect(answer.status).toBe(400);
+  expect(cookieOf(answer, "session_id") ?? "").toBe("");
+  expect(await answer.text()).toContain("log in to that account the usual way".replace("log", "Log"));
+});
+
+it("an unverified address, a changed state, a missing flow cookie: a page, never a session or a 500", async () => {
+  const unverified = await signInWith("upstream", { providerCookie: await upstreamUser(`unv-${Date.now()}@example.com`, false) });
+  expect(unverified.status).toBe(400);
+  expect(await unverified.text()).toContain("did not say your email address is verified");
+  const providerCookie = await upstreamUser(`state-${Date.now()}@example.com`, true);
+  const tampered = await signInWith("upstream", { providerCookie, tamper: (url) => url.searchParams.set("state", "forged") });
+  expect([tampered.status, cookieOf(tampered, "session_id") ?? ""]).toEqual([400, ""]);
+  const noCookie = await fetch(`${base()}/auth/upstream/callback?code=x&state=y`, { redirect: "manual" });
+  expect(noCookie.status).toBe(400);
+  expect((await fetch(`${base()}/auth/nope`)).status).toBe(404);
+});
+
+it("GitHub (a fake): primary verified address only; linking from the profile behind re-authentication; unlinking keeps a way in; a provider that is down is a page", async () => {
+  const email = `gh-${Date.now()}@example.com`;
+  githubUsers.set("alice", { id: 4242, email, verified: true });
+  nextGithubUser = "alice";
+  const created = await signInWith("github");
+  expect(created.status).toBe(303);
+  githubUsers.set("bob", { id: 4343, email: `gh-unv-${Date.now()}@example.com`, verified: false });
+  nextGithubUser = "bob";
+  expect((await signInWith("github")).status).toBe(400);
+
+  // A password user links GitHub, then unlinks it (the password remains a way in).
+  const owner = `link-${Date.now()}@example.com`;
+  const session = await logIn(base(), owner, "pw-link-1");
+  githubUsers.set("carol", { id: 4444, email: "carol-elsewhere@example.com", verified: true });
+  nextGithubUser = "carol";
+  const linked = await signInWith("github", { session, intent: "link" });
+  expect([linked.status, linked.headers.get("location")]).toEqual([303, "/account/profile?linked=1"]);
+  const profile = await (await fetch(`${base()}/account/profile`, { headers: { cookie: session } })).text();
+  expect(profile).toContain('data-linked="github"');
+  // The linked subject now signs in to that account.
+  const back = await signInWith("github");
+  const asOwner = `session_id=${cookieOf(back, "session_id")}`;
+  expect(await (await fetch(`${base()}/profile`, { headers: { cookie: asOwner } })).json()).toEqual({ email: owner });
+  const unlinked = await fetch(`${base()}/account/providers/unlink`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie: session, origin: base() },
+    body: new URLSearchParams({ provider: "github" }),
+  });
+  expect(unlinked.status).toBe(303);
+
+  // The GitHub-created user has no password: unlinking its only way in is refused.
+  nextGithubUser = "alice";
+  const alice = `session_id=${cookieOf(await signInWith("github"), "session_id")}`;
+  const refused = await fetch(`${base()}/account/providers/unlink`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { cookie: alice, origin: base() },
+    body: new URLSearchParams({ provider: "github" }),
+  });
+  expect(refused.status).toBe(400);
+
+  githubDown = true;
+  const down = await signInWith("github");
+  githubDown = false;
+  expect(down.status).toBe(502);
+  expect(await down.text()).toContain("failed or could not be reached");
+});
