@@ -73,7 +73,12 @@ export function deployRefusals(env, { secrets, allow = {} } = {}) {
   // the Worker has, a stand-in of the right form.
   const known =
     secrets?.values ??
-    Object.fromEntries([...(secrets?.names ?? [])].filter((n) => n in SECRET_SETTINGS).map((n) => [n, SECRET_SETTINGS[n]]));
+    Object.fromEntries(
+      [...(secrets?.names ?? [])]
+        // Sign-in providers' secrets (OAUTH_GITHUB_CLIENT_SECRET, OIDC_<ID>_CLIENT_SECRET) are set or not: any value will do.
+        .filter((n) => n in SECRET_SETTINGS || /_CLIENT_SECRET$/.test(n))
+        .map((n) => [n, SECRET_SETTINGS[n] ?? "(set on the Worker)"]),
+    );
   const unchecked = secrets === undefined || secrets.error !== undefined;
   const parseVars = { ...vars, ...known };
   if (unchecked) for (const [name, standIn] of Object.entries(SECRET_SETTINGS)) parseVars[name] ??= standIn;
@@ -89,6 +94,14 @@ export function deployRefusals(env, { secrets, allow = {} } = {}) {
     } else {
       refusals.push(
         `${error.variable}=${JSON.stringify(error.value)} is refused: ${error.allowed} (set in ${error.variable in known ? "the secrets file" : `wrangler.toml ${where}`})`,
+      );
+    }
+  }
+  // A sign-in provider without its secret: off at run time, refused here with the variable's name.
+  if (settings && !unchecked) {
+    for (const { variable, problem } of settings.signIn.problems) {
+      refusals.push(
+        `${variable} is not set for ${env}: ${problem} --env ${env}, or give it to this deploy in a file: --secrets-file <file>`,
       );
     }
   }

@@ -43,6 +43,7 @@ export const withAuth = () =>
       throw new ServiceUnavailable("misconfigured");
     }
     c.set("config", config);
+    warnIncompleteProviders(config, c.get("requestId"));
     // Mail goes out after the answer: nothing about it can change the status or the timing.
     const waitUntil = (promise: Promise<unknown>) => {
       try {
@@ -56,6 +57,15 @@ export const withAuth = () =>
     c.set("auth", new Auth(db, { ...config.auth, notify, requestId: c.get("requestId") }));
     await next();
   });
+
+// Said once per isolate: a provider whose settings are incomplete is off, the rest serves.
+let providersWarned = false;
+function warnIncompleteProviders(config: Config, requestId: string) {
+  if (providersWarned || config.signIn.problems.length === 0) return;
+  providersWarned = true;
+  for (const { variable } of config.signIn.problems)
+    logLine("warn", { requestId, provider: "off", variable, reason: "incomplete settings" });
+}
 
 /** What a session list shows of the client: its User-Agent (as a short label) and country. */
 export function clientInfo(c: Context<AppEnv>): ClientInfo {

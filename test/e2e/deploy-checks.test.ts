@@ -252,3 +252,14 @@ it("outside review of #18: `--dry-run false`, CLOUDFLARE_ENV and a secret in wra
   const unknown = deploy(withVar(ready(), "MAIL_TRANSPORT", "resend"), "--env", "production", "--dry-run");
   expect(unknown.stderr).not.toMatch(/\x1b|\[\d+(;\d+)*m/);
 });
+
+it("a sign-in provider without its secret is refused by name; with it, the deploy passes", () => {
+  const withGithub = withVar(ready(), "OAUTH_GITHUB_CLIENT_ID", "Iv1.example");
+  const file = path.join(copy, "secrets.env");
+  writeFileSync(file, `ENCRYPTION_KEY=${KEY}\nOIDC_SIGNING_KEYS=${SIGNING}\n`);
+  const missing = deploy(withGithub, "--env", "production", "--dry-run", "--secrets-file", file);
+  expect(missing).toMatchObject({ status: 2, built: false });
+  expect(missing.stderr).toMatch(/^deploy: OAUTH_GITHUB_CLIENT_SECRET is not set for production: GitHub needs its client secret/m);
+  writeFileSync(file, `ENCRYPTION_KEY=${KEY}\nOIDC_SIGNING_KEYS=${SIGNING}\nOAUTH_GITHUB_CLIENT_SECRET=gh\n`);
+  expect(deploy(withGithub, "--env", "production", "--dry-run", "--secrets-file", file)).toMatchObject({ status: 0, built: true });
+});
