@@ -17,8 +17,8 @@ interface FlowState {
   state: string;
   nonce: string;
   verifier: string;
-  /** sign-in, or link to the logged-in user (`link`). */
-  intent: "sign-in" | "link";
+  /** sign-in, link to the logged-in user (`link`), or prove it is them again (`reauth`). */
+  intent: "sign-in" | "link" | "reauth";
   next: string;
 }
 
@@ -26,6 +26,7 @@ interface FlowState {
 export type SocialOutcome =
   | { kind: "session"; user: User; sessionId: string }
   | { kind: "linked"; provider: string }
+  | { kind: "reauthenticated" }
   | { kind: "address-taken"; email: string; provider: string }
   | { kind: "unverified"; provider: string }
   | { kind: "linked-elsewhere"; provider: string };
@@ -200,6 +201,15 @@ export class SocialSignIn extends Flow {
     client: ClientInfo = {},
   ): Promise<SocialOutcome> {
     const now = this.now();
+    if (flow.intent === "reauth") {
+      // Signing in through a linked provider again counts as a fresh proof for this session
+      // (the way a user without a password confirms a sensitive action).
+      if (!current) throw new NotLoggedIn("re-authentication needs the session that started it");
+      const linked = await this.db.accounts.userOf(provider.id, who.subject);
+      if (linked?.id !== current.user.id) return { kind: "linked-elsewhere", provider: provider.name };
+      await this.db.sessions.markReauthenticated(current.session.id, now);
+      return { kind: "reauthenticated" };
+    }
     if (flow.intent === "link") {
       if (!current) throw new NotLoggedIn("linking needs the session that started it");
       this.requireRecentProof(current);

@@ -7,7 +7,7 @@ import { CodeFields } from "./two-factor";
  * "Confirm it is you": a sensitive action (log out everywhere else, add or remove a passkey)
  * needs a recent proof; the password, a code or a passkey gives one, then back to `next`.
  */
-export function ReauthenticatePage(props: FormState & { next: string; twoFactor: boolean }) {
+export function ReauthenticatePage(props: FormState & { next: string; twoFactor: boolean; providers?: { id: string; name: string }[] }) {
   const action = `/account/reauthenticate?next=${encodeURIComponent(props.next)}`;
   return (
     <Layout title="Confirm it is you" passkeys>
@@ -29,6 +29,17 @@ export function ReauthenticatePage(props: FormState & { next: string; twoFactor:
         </form>
       )}
       <PasskeyButton id="passkey-reauth" label="Confirm with a passkey" next={props.next} />
+      {(props.providers ?? []).map((p) => (
+        <p>
+          <a
+            class="button secondary"
+            href={`/auth/${p.id}?intent=reauth&next=${encodeURIComponent(props.next)}`}
+            data-reauth-provider={p.id}
+          >
+            Confirm with {p.name}
+          </a>
+        </p>
+      ))}
       <p class="links">
         <a href={props.next}>Cancel</a>
       </p>

@@ -197,3 +197,21 @@ it("GitHub (a fake): primary verified address only; linking from the profile beh
   expect(down.status).toBe(502);
   expect(await down.text()).toContain("failed or could not be reached");
 });
+
+it("a user without a password confirms it is them by signing in through the provider again (and only through their own)", async () => {
+  githubUsers.set("dave", { id: 4545, email: `dave-${Date.now()}@example.com`, verified: true });
+  nextGithubUser = "dave";
+  const dave = `session_id=${cookieOf(await signInWith("github"), "session_id")}`;
+  const db = await service.mf.getD1Database("DB");
+  await db.prepare("UPDATE sessions SET created_at = created_at - 3600, reauthenticated_at = NULL").run();
+  const page = await (await fetch(`${base()}/account/reauthenticate?next=%2Faccount%2Fpasskeys`, { headers: { cookie: dave } })).text();
+  expect(page).toContain('data-reauth-provider="github"');
+  githubUsers.set("eve", { id: 4646, email: `eve-${Date.now()}@example.com`, verified: true });
+  nextGithubUser = "eve";
+  expect((await signInWith("github", { session: dave, intent: "reauth" })).status).toBe(400);
+  nextGithubUser = "dave";
+  const confirmed = await signInWith("github", { session: dave, intent: "reauth" });
+  expect(confirmed.status).toBe(303);
+  const row = await db.prepare("SELECT max(reauthenticated_at) AS at FROM sessions").first<{ at: number | null }>();
+  expect(row!.at).toBeGreaterThan(Date.now() / 1000 - 60);
+});

@@ -29,7 +29,11 @@ async function reauthPage(c: Context<AppEnv>, next: string, status: 200 | 401 | 
   const current = await requireSession(c);
   const { state } = await c.var.auth.twoFactor.status(current.user.id);
   const message = error ? pageMessage(error, status, { resetTokenMinutes: 60 }) : undefined;
-  return c.html(<ReauthenticatePage next={next} twoFactor={state === "on"} error={message} />, status);
+  // The providers linked to this user can confirm it too (a user without a password has only them).
+  const configured = c.var.config.signIn.providers;
+  const linked = configured.length > 0 ? (await c.var.auth.social.links(current)).map((l) => l.provider) : [];
+  const providers = configured.filter((p) => linked.includes(p.id));
+  return c.html(<ReauthenticatePage next={next} twoFactor={state === "on"} error={message} providers={providers} />, status);
 }
 
 export const reauthenticateForm: AppRouteHandler<typeof routes.reauthenticateForm> = async (c) => {

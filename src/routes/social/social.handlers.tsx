@@ -31,6 +31,9 @@ export const start: AppRouteHandler<typeof routes.start> = async (c) => {
   const provider = providerOf(c, c.req.valid("param").provider);
   if (!provider) return noSuchProvider(c) as never;
   const { intent = "sign-in", next } = c.req.valid("query");
+  if (intent === "reauth" && !(await c.var.auth.getSession(readSessionCookie(c)))) {
+    return c.redirect("/account/login", 302) as never;
+  }
   if (intent === "link") {
     // Linking is a sensitive action: the logged-in user, with a recent proof.
     const current = await c.var.auth.getSession(readSessionCookie(c));
@@ -93,8 +96,10 @@ export const callback: AppRouteHandler<typeof routes.callback> = async (c) => {
       return c.redirect(flow.next, 303) as never;
     case "linked":
       return c.redirect("/account/profile?linked=1", 303) as never;
+    case "reauthenticated":
+      return c.redirect(flow.next, 303) as never;
     case "linked-elsewhere":
-      return failed(400, `That ${outcome.provider} account is linked to another account here already.`);
+      return failed(400, `That ${outcome.provider} account is not the one linked to this account here.`);
     case "unverified":
       return failed(
         400,

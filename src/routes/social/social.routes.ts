@@ -18,7 +18,7 @@ export const start = createRoute({
     "To the provider, with state, nonce and PKCE kept in a short-lived HttpOnly cookie (sealed). `intent=link` links the provider to the logged-in user (within the re-authentication window).",
   request: {
     params: provider,
-    query: z.object({ intent: z.enum(["sign-in", "link"]).optional(), next: z.string().max(2048).optional() }),
+    query: z.object({ intent: z.enum(["sign-in", "link", "reauth"]).optional(), next: z.string().max(2048).optional() }),
     cookies: SessionCookie.partial(),
   },
   responses: {
