@@ -1,4 +1,7 @@
 import type { CleanUpCounts } from "../db/clean-up";
+import { UNUSABLE_PASSWORD } from "../db/accounts";
+
+export { UNUSABLE_PASSWORD };
 import type { DB } from "../db/db";
 import type { User } from "../db/schema";
 import { checkBreached } from "./breached";
@@ -47,7 +50,13 @@ export class Accounts extends Flow {
     client: ClientInfo = {},
     code: CodeInput = {},
   ): Promise<void> {
-    const { user } = await this.passwords.verifyOwnCredentials(current.user.email, password, code, deviceToken, client);
+    // An account without a password (signed up through a provider) proves itself by a fresh
+    // re-authentication instead (its provider again, or a passkey); `password` is ignored.
+    const passwordless = current.user.hashedPassword === UNUSABLE_PASSWORD;
+    if (passwordless) this.requireRecentProof(current);
+    const { user } = passwordless
+      ? current
+      : await this.passwords.verifyOwnCredentials(current.user.email, password, code, deviceToken, client);
     if (!(await this.db.deleteUser(user.id, user.hashedPassword))) throw new WrongPassword("password changed during the request");
     this.emit({ type: "account-deleted", to: user.email, ...this.origin(client) });
   }

@@ -54,6 +54,7 @@ const REAUTH_RETURN: Record<string, string> = {
   "/account/sessions/end": "/account/sessions",
   "/account/passkeys/remove": "/account/passkeys",
   "/account/apps/revoke": "/account/apps",
+  "/account/delete": "/account/delete",
 };
 
 /** Which form a failed POST shows again, with the error and what can be kept of the input. */

@@ -106,7 +106,7 @@ export function PasswordChangedPage() {
   );
 }
 
-export function DeletePage(props: FormState & { email: string; twoFactor?: boolean }) {
+export function DeletePage(props: FormState & { email: string; twoFactor?: boolean; passwordless?: boolean }) {
   return (
     <Layout title="Delete your account">
       <h1>Delete your account</h1>
@@ -116,9 +116,16 @@ export function DeletePage(props: FormState & { email: string; twoFactor?: boole
         It cannot be undone; the address can be used to register again.
       </p>
       <form method="post" action="/account/delete">
-        <label for="password">Your password</label>
-        <input id="password" name="password" type="password" autocomplete="current-password" required />
-        {props.twoFactor && <CodeFields />}
+        {props.passwordless ? (
+          // No password to ask for: a recent "confirm it is you" (through the provider) is the proof.
+          <input type="hidden" name="password" value="(none)" />
+        ) : (
+          <>
+            <label for="password">Your password</label>
+            <input id="password" name="password" type="password" autocomplete="current-password" required />
+          </>
+        )}
+        {props.twoFactor && !props.passwordless && <CodeFields />}
         <button type="submit" class="danger">
           Delete my account
         </button>

@@ -214,4 +214,14 @@ it("a user without a password confirms it is them by signing in through the prov
   expect(confirmed.status).toBe(303);
   const row = await db.prepare("SELECT max(reauthenticated_at) AS at FROM sessions").first<{ at: number | null }>();
   expect(row!.at).toBeGreaterThan(Date.now() / 1000 - 60);
+  // Deleting the account: no password to give; the fresh proof is what counts.
+  const remove = () =>
+    fetch(`${base()}/profile/delete`, { method: "POST", headers: { cookie: dave }, body: new URLSearchParams({ password: "(none)" }) });
+  await db.prepare("UPDATE sessions SET reauthenticated_at = reauthenticated_at - 3600").run();
+  const stale = await remove();
+  expect([stale.status, ((await stale.json()) as { reauthenticate?: boolean }).reauthenticate]).toEqual([403, true]);
+  await signInWith("github", { session: dave, intent: "reauth" });
+  const deleted = await remove();
+  expect(deleted.status).toBe(200);
+  expect((await fetch(`${base()}/profile`, { headers: { cookie: dave } })).status).toBe(403);
 });

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { UNUSABLE_PASSWORD } from "../../auth/account";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
 import { validBody } from "../../http/body";
 import { type AppEnv, clientInfo, requireSession } from "../../http/context";
@@ -205,7 +206,11 @@ export const changePassword: AppRouteHandler<typeof routes.changePassword> = asy
 export const deleteForm: AppRouteHandler<typeof routes.deleteForm> = async (c) => {
   const current = await sessionOf(c);
   if (!current) return c.redirect("/account/login?next=/account/delete", 303);
-  return c.html(<DeletePage email={current.user.email} twoFactor={await twoFactorOn(c, current.user.id)} />, 200);
+  const passwordless = current.user.hashedPassword === UNUSABLE_PASSWORD;
+  return c.html(
+    <DeletePage email={current.user.email} twoFactor={await twoFactorOn(c, current.user.id)} passwordless={passwordless} />,
+    200,
+  );
 };
 
 export const deleteAccount: AppRouteHandler<typeof routes.deleteAccount> = async (c) => {
