@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { freePort, startService } from "./local-service.js";
 import { logIn, registerClient } from "./oidc-helpers.js";
@@ -225,3 +226,33 @@ it("a user without a password confirms it is them by signing in through the prov
   expect(deleted.status).toBe(200);
   expect((await fetch(`${base()}/profile`, { headers: { cookie: dave } })).status).toBe(403);
 });
+
+it("a provider sign-in for an account with two-factor on asks for the second factor, and opens no session before it", async () => {
+  const owner = `tfa-${Date.now()}@example.com`;
+  const session = await logIn(base(), owner, "pw-tfa-1");
+  const post = (path: string, form: Record<string, string>) =>
+    fetch(`${base()}${path}`, { method: "POST", headers: { cookie: session }, body: new URLSearchParams(form) });
+  const begun = (await (await post("/profile/two-factor", { password: "pw-tfa-1" })).json()) as { otpauth_uri: string };
+  expect((await post("/profile/two-factor/confirm", { code: totpNow(begun.otpauth_uri) })).status).toBe(200);
+  githubUsers.set("frank", { id: 4747, email: "frank-elsewhere@example.com", verified: true });
+  nextGithubUser = "frank";
+  expect((await signInWith("github", { session, intent: "link" })).status).toBe(303);
+  const signIn = await signInWith("github");
+  expect([signIn.status, signIn.headers.get("location")]).toEqual([303, "/account/login/two-factor?next=%2Faccount%2Fprofile"]);
+  expect(cookieOf(signIn, "pending_login")).toBeTruthy();
+  expect(cookieOf(signIn, "session_id") ?? "").toBe("");
+});
+
+/** RFC 6238 (SHA-1, 6 digits, 30 s) from an otpauth:// URI, computed here, not by the service. */
+function totpNow(uri: string): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const char of new URL(uri).searchParams.get("secret")!.replace(/=+$/, ""))
+    bits += alphabet.indexOf(char).toString(2).padStart(5, "0");
+  const key = Buffer.from(bits.match(/.{8}/g)!.map((byte) => parseInt(byte, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30)));
+  const mac = createHmac("sha1", key).update(counter).digest();
+  const offset = mac[mac.length - 1]! & 15;
+  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
