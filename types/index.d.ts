@@ -530,7 +530,7 @@ export type AppSchema = {
       outputFormat: "json";
       input: {
         query: {
-          intent?: "link" | "sign-in";
+          intent?: "link" | "sign-in" | "reauth";
           next?: string;
         };
         param: {
@@ -546,7 +546,7 @@ export type AppSchema = {
       outputFormat: string;
       input: {
         query: {
-          intent?: "link" | "sign-in";
+          intent?: "link" | "sign-in" | "reauth";
           next?: string;
         };
         param: {
