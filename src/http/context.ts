@@ -26,6 +26,27 @@ export type AppEnv = {
 };
 
 /**
+ * The settings parsed once per bindings object (the runtime hands every request of an isolate the
+ * same `env`; a test that overrides vars passes another): values only, no client. A refusal is
+ * kept too, so every request is answered 503 as before.
+ */
+const parsed = new WeakMap<object, Config | ConfigError>();
+function configOf(env: object): Config {
+  let config = parsed.get(env);
+  if (config === undefined) {
+    try {
+      config = readConfig(env);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      config = error;
+    }
+    parsed.set(env, config);
+  }
+  if (config instanceof ConfigError) throw config;
+  return config;
+}
+
+/**
  * Builds the request's config and Auth from its own bindings: no DB client outlives a request.
  * A setting the service cannot run with is answered 503 (clients learn nothing of it) and logged
  * as one line naming the variable; the scripts refuse to start on the same check.
@@ -35,7 +56,7 @@ export const withAuth = () =>
     let config: Config;
     let d1: D1Database;
     try {
-      config = readConfig(c.env);
+      config = configOf(c.env);
       d1 = d1Binding(c.env.DB, config.d1);
     } catch (error) {
       if (!(error instanceof ConfigError || error instanceof FaultLayerMissing)) throw error;
