@@ -1,7 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createHmac } from "node:crypto";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { createHash, createHmac } from "node:crypto";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, startService } from "./local-service.js";
 import { logIn, registerClient } from "./oidc-helpers.js";
 
@@ -256,3 +257,107 @@ function totpNow(uri: string): string {
   const offset = mac[mac.length - 1]! & 15;
   return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
 }
+
+describe("a misbehaving OpenID provider (a fake): nonce, audience and PKCE are checked; a page, never a session or a 500", () => {
+  let fake: http.Server;
+  let fakeUrl = "";
+  let second: Awaited<ReturnType<typeof startService>>;
+  let mode: "ok" | "wrong-nonce" | "wrong-aud" = "ok";
+  const challenges = new Map<string, string>();
+
+  beforeAll(async () => {
+    const { privateKey, publicKey } = await generateKeyPair("RS256");
+    const jwk = { ...(await exportJWK(publicKey)), kid: "fake", alg: "RS256", use: "sig" };
+    fake = http.createServer(async (request, response) => {
+      const url = new URL(request.url!, fakeUrl);
+      const json = (status: number, body: unknown) =>
+        response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+      if (url.pathname === "/.well-known/openid-configuration") {
+        return json(200, {
+          issuer: fakeUrl,
+          authorization_endpoint: `${fakeUrl}/authorize`,
+          token_endpoint: `${fakeUrl}/token`,
+          jwks_uri: `${fakeUrl}/jwks`,
+          response_types_supported: ["code"],
+          subject_types_supported: ["public"],
+          id_token_signing_alg_values_supported: ["RS256"],
+        });
+      }
+      if (url.pathname === "/jwks") return json(200, { keys: [jwk] });
+      if (url.pathname === "/authorize") {
+        const code = `c-${Math.random()}`;
+        challenges.set(code, `${url.searchParams.get("code_challenge")}|${url.searchParams.get("nonce")}`);
+        const back = new URL(url.searchParams.get("redirect_uri")!);
+        back.searchParams.set("code", code);
+        back.searchParams.set("state", url.searchParams.get("state")!);
+        return response.writeHead(302, { location: back.toString() }).end();
+      }
+      let body = "";
+      for await (const chunk of request) body += chunk;
+      const form = new URLSearchParams(body);
+      const [challenge, nonce] = (challenges.get(form.get("code")!) ?? "|").split("|");
+      // PKCE (RFC 7636): the verifier must hash to the challenge sent with the authorization request.
+      if (
+        createHash("sha256")
+          .update(form.get("code_verifier") ?? "")
+          .digest("base64url") !== challenge
+      )
+        return json(400, { error: "invalid_grant" });
+      const idToken = await new SignJWT({
+        email: "fake-user@example.com",
+        email_verified: true,
+        nonce: mode === "wrong-nonce" ? "other" : nonce,
+      })
+        .setProtectedHeader({ alg: "RS256", kid: "fake" })
+        .setIssuer(fakeUrl)
+        .setSubject("fake-1")
+        .setAudience(mode === "wrong-aud" ? "someone-else" : "fake-client")
+        .setIssuedAt()
+        .setExpirationTime("5m")
+        .sign(privateKey);
+      return json(200, { access_token: "at", token_type: "Bearer", id_token: idToken, expires_in: 300 });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, "127.0.0.1", resolve));
+    fakeUrl = `http://127.0.0.1:${(fake.address() as AddressInfo).port}`;
+    const port = await freePort();
+    second = await startService({
+      port,
+      vars: {
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+        PASSKEYS: "off",
+        OIDC_PROVIDERS: JSON.stringify([{ id: "fake", name: "Fake", issuer: fakeUrl, client_id: "fake-client" }]),
+        OIDC_FAKE_CLIENT_SECRET: "fake-secret",
+      },
+    });
+  });
+  afterAll(async () => {
+    await second?.stop();
+    await new Promise((resolve) => fake?.close(resolve));
+  });
+
+  async function attempt(tamper?: (url: URL) => void) {
+    const origin = `http://127.0.0.1:${new URL(second.url).port}`;
+    const started = await fetch(`${origin}/auth/fake`, { redirect: "manual" });
+    const flow = cookieOf(started, "sign_in_flow")!;
+    const atProvider = new URL(started.headers.get("location")!);
+    tamper?.(atProvider);
+    const back = await fetch(atProvider, { redirect: "manual" });
+    return fetch(back.headers.get("location")!, { redirect: "manual", headers: { cookie: `sign_in_flow=${flow}` } });
+  }
+
+  it("a wrong nonce or audience in the ID token, or a PKCE failure at the provider, signs nobody in", async () => {
+    for (const bad of ["wrong-nonce", "wrong-aud"] as const) {
+      mode = bad;
+      const answer = await attempt();
+      expect([answer.status === 400 || answer.status === 502, cookieOf(answer, "session_id") ?? ""]).toEqual([true, ""]);
+      expect(await answer.text()).toContain("Signing in with Fake did not work");
+    }
+    mode = "ok";
+    // The code_challenge the provider received is not the one for our verifier: the exchange is refused.
+    const pkce = await attempt((url) => url.searchParams.set("code_challenge", "A".repeat(43)));
+    expect([pkce.status === 400 || pkce.status === 502, cookieOf(pkce, "session_id") ?? ""]).toEqual([true, ""]);
+    // And a well-behaved run of the same fake signs in: the refusals above were the checks.
+    const good = await attempt();
+    expect([good.status, cookieOf(good, "session_id") ? "session" : ""]).toEqual([303, "session"]);
+  });
+});
