@@ -18,6 +18,7 @@ let githubUrl = "";
 let githubDown = false;
 const githubUsers = new Map<string, { id: number; email: string; verified: boolean }>();
 let nextGithubUser = "";
+const mailLines: string[] = [];
 
 beforeAll(async () => {
   // The GitHub-shaped fake: authorize sends the browser straight back; the code names a user.
@@ -53,7 +54,10 @@ beforeAll(async () => {
   const client = await registerClient(upstream.mf, { redirectUris: [`http://127.0.0.1:${port}/auth/upstream/callback`], firstParty: true });
   service = await startService({
     port,
+    // Miniflare's lines, the simulated EMAIL binding's among them (the notices).
+    onLog: (line) => mailLines.push(line),
     vars: {
+      MAIL_TRANSPORT: "email-service",
       PUBLIC_URL: `http://127.0.0.1:${port}`,
       PASSKEYS: "off",
       OIDC_PROVIDERS: JSON.stringify([{ id: "upstream", name: "Upstream", issuer: upstream.url, client_id: client.id }]),
@@ -181,6 +185,12 @@ it("GitHub (a fake): primary verified address only; linking from the profile beh
     body: new URLSearchParams({ provider: "github" }),
   });
   expect(unlinked.status).toBe(303);
+  // Both mailed the account a notice.
+  for (const subject of ["GitHub was linked to your edge-auth account", "GitHub was unlinked from your edge-auth account"]) {
+    await expect
+      .poll(() => mailLines.some((l) => l.includes(`To: ${owner}`) && l.includes(`Subject: ${subject}`)), { timeout: 5000 })
+      .toBe(true);
+  }
 
   // The GitHub-created user has no password: unlinking its only way in is refused.
   nextGithubUser = "alice";
