@@ -106,6 +106,13 @@ async function guardWranglerRun(env) {
     allow: { shortPasswords: allowed.includes("short-passwords"), tokensInResponses: allowed.includes("tokens-in-responses") },
   });
   if (refusals.length === 0) return;
+  // A plain `wrangler deploy --dry-run` uploads nothing (Cloudflare's Git integration runs one on
+  // every branch, with CLOUDFLARE_ENV set): it builds, and says what a real deploy would refuse.
+  // `npm run deploy -- --dry-run` still stops on them (it checks before wrangler runs).
+  if (isDryRun() === true) {
+    for (const reason of refusals) console.error(`build: (dry run) a real deploy of ${env} would be refused: ${reason}`);
+    return;
+  }
   for (const reason of refusals) console.error(`build: ${reason}`);
   console.error(
     `build: nothing was deployed. (\`npm run deploy -- --env ${env}\` runs these checks and also the secrets', and applies the D1 migrations.)`,

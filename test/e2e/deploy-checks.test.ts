@@ -229,6 +229,24 @@ it("plain `wrangler deploy --env production` runs the deploy checks in its build
   expect(allowed).toMatchObject({ status: 0, built: true });
 });
 
+it("plain `wrangler deploy --dry-run` of an environment (as Cloudflare's Git integration runs it, CLOUDFLARE_ENV set) builds on a fresh clone, saying what a real deploy would refuse", () => {
+  for (const [args, extra] of [
+    [["deploy", "--dry-run", "--env", "staging", "--outdir", "dist"], {}],
+    [["deploy", "--dry-run", "--outdir", "dist"], { CLOUDFLARE_ENV: "staging" }],
+  ] as const) {
+    rmSync(path.join(copy, "dist"), { recursive: true, force: true });
+    const result = run(original, [path.join(copy, "node_modules/wrangler/bin/wrangler.js"), ...args], { ...extra });
+    expect(result.status, result.output).toBe(0);
+    expect(result.built).toBe(true);
+    expect(result.output).toContain("build: (dry run) a real deploy of staging would be refused: [env.staging] has no D1 database yet");
+  }
+  // A real deploy of the same still stops before anything is uploaded.
+  const real = wrangler(original, "deploy", "--env", "staging");
+  expect(real.status).not.toBe(0);
+  expect(real.output).toContain("build: nothing was deployed");
+  expect(real.output).not.toMatch(/Uploaded|Total Upload/);
+});
+
 it("outside review of #18: `--dry-run false`, CLOUDFLARE_ENV and a secret in wrangler.toml do not slip past", () => {
   for (const args of [
     ["deploy", "--dry-run", "false"],
