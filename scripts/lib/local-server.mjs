@@ -56,7 +56,8 @@ export function migrateLocal(persistRoot = defaultPersistRoot) {
 
 /**
  * @param {{ port?: number, ip?: string, persistRoot?: string, bundle: string, vars?: Record<string, string>, log?: Log,
- *   handleRuntimeStdio?: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => void, extraWorkers?: object[] }} options
+ *   handleRuntimeStdio?: (stdout: NodeJS.ReadableStream, stderr: NodeJS.ReadableStream) => void, extraWorkers?: object[],
+ *   inspectorPort?: number }} options
  * Starts the bundle on workerd, listening straight on ip:port (Miniflare's entry worker is
  * skipped through a direct socket). `vars` override wrangler.toml's [vars].
  */
@@ -69,6 +70,7 @@ export async function startLocalServer({
   log = new Log(LogLevel.WARN),
   handleRuntimeStdio,
   extraWorkers = [],
+  inspectorPort,
 }) {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
   // The Worker would answer 503 to everything with a setting it refuses: say so now, in one line.
@@ -97,6 +99,8 @@ export async function startLocalServer({
     log,
     // The Worker's own output (its JSON log lines), for a test that reads them; else printed.
     ...(handleRuntimeStdio ? { handleRuntimeStdio } : {}),
+    // workerd's DevTools inspector (bench/cpu.mjs takes CPU profiles through it), on 127.0.0.1 only.
+    ...(inspectorPort ? { inspectorPort, inspectorHost: "127.0.0.1" } : {}),
   };
   // Other Workers beside it (a consumer of its AuthService entrypoint, in a test).
   const mf = new Miniflare(extraWorkers.length ? { ...shared, workers: [edgeAuth, ...extraWorkers] } : { ...edgeAuth, ...shared });

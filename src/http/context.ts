@@ -1,5 +1,4 @@
 import { drizzle } from "drizzle-orm/d1";
-import { createMiddleware } from "hono/factory";
 import type { RequestIdVariables } from "hono/request-id";
 import type { Context } from "hono";
 import { Auth, type ClientInfo, type CurrentSession } from "../auth/auth";
@@ -49,35 +48,34 @@ function configOf(env: object): Config {
 /**
  * Builds the request's config and Auth from its own bindings: no DB client outlives a request.
  * A setting the service cannot run with is answered 503 (clients learn nothing of it) and logged
- * as one line naming the variable; the scripts refuse to start on the same check.
+ * as one line naming the variable; the scripts refuse to start on the same check. Called first
+ * by the request guards (guards.ts), so GET / is refused too.
  */
-export const withAuth = () =>
-  createMiddleware<AppEnv>(async (c, next) => {
-    let config: Config;
-    let d1: D1Database;
+export function loadAuth(c: Context<AppEnv>): void {
+  let config: Config;
+  let d1: D1Database;
+  try {
+    config = configOf(c.env);
+    d1 = d1Binding(c.env.DB, config.d1);
+  } catch (error) {
+    if (!(error instanceof ConfigError || error instanceof FaultLayerMissing)) throw error;
+    logLine("error", { requestId: c.get("requestId"), error: "ConfigError", variable: error.variable, allowed: error.allowed });
+    throw new ServiceUnavailable("misconfigured");
+  }
+  c.set("config", config);
+  warnIncompleteProviders(config, c.get("requestId"));
+  // Mail goes out after the answer: nothing about it can change the status or the timing.
+  const waitUntil = (promise: Promise<unknown>) => {
     try {
-      config = configOf(c.env);
-      d1 = d1Binding(c.env.DB, config.d1);
-    } catch (error) {
-      if (!(error instanceof ConfigError || error instanceof FaultLayerMissing)) throw error;
-      logLine("error", { requestId: c.get("requestId"), error: "ConfigError", variable: error.variable, allowed: error.allowed });
-      throw new ServiceUnavailable("misconfigured");
+      c.executionCtx.waitUntil(promise);
+    } catch {
+      void promise; // no execution context (a bare app.request in a test): let it run
     }
-    c.set("config", config);
-    warnIncompleteProviders(config, c.get("requestId"));
-    // Mail goes out after the answer: nothing about it can change the status or the timing.
-    const waitUntil = (promise: Promise<unknown>) => {
-      try {
-        c.executionCtx.waitUntil(promise);
-      } catch {
-        void promise; // no execution context (a bare app.request in a test): let it run
-      }
-    };
-    const notify = outbox(transportFor(config.mail, c.env), config.mail, waitUntil, c.get("requestId"));
-    const db = new DB(drizzle(d1), { requestId: c.get("requestId"), timeoutMs: config.d1.timeoutMs });
-    c.set("auth", new Auth(db, { ...config.auth, notify, requestId: c.get("requestId") }));
-    await next();
-  });
+  };
+  const notify = outbox(transportFor(config.mail, c.env), config.mail, waitUntil, c.get("requestId"));
+  const db = new DB(drizzle(d1), { requestId: c.get("requestId"), timeoutMs: config.d1.timeoutMs });
+  c.set("auth", new Auth(db, { ...config.auth, notify, requestId: c.get("requestId") }));
+}
 
 // Said once per isolate: a provider whose settings are incomplete is off, the rest serves.
 let providersWarned = false;

@@ -122,7 +122,7 @@ export function oauthFailure(error: unknown, c: Context): Response {
 }
 
 /** Pages whose form posts may end, through /oauth/authorize, at an app's redirect URI. */
-const LOGIN_PAGES = new Set(["/account/login", "/account/login/two-factor"]);
+export const LOGIN_PAGES = new Set(["/account/login", "/account/login/two-factor"]);
 
 /**
  * A login for an authorization request (`next=/oauth/authorize?...`) ends, after its form post,
