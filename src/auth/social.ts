@@ -33,6 +33,7 @@ export type SocialOutcome =
 
 /** A provider failed, refused, or the callback was not the one we started: a page, never a 500. */
 export class ProviderFailed extends Error {
+  override readonly name: string = "ProviderFailed";
   /** `refused`: the answer is not one of this sign-in (a 400 page); `down`: the provider failed (502). */
   constructor(
     readonly reason: string,

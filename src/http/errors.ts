@@ -208,6 +208,7 @@ export const MISCONFIGURED_RETRY_AFTER_SECONDS = 60;
  * when to ask again.
  */
 export class ServiceUnavailable extends HTTPException {
+  override readonly name: string = "ServiceUnavailable";
   constructor(readonly reason: string) {
     super(503, {
       message: "service unavailable",
