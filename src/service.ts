@@ -1,5 +1,4 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { drizzle } from "drizzle-orm/d1";
 import { Auth } from "./auth/auth";
 import { OAuthError } from "./auth/errors";
 import { readConfig } from "./config";
@@ -41,7 +40,7 @@ function secretOf(cookieHeaderOrSecret: string): string | undefined {
 export class AuthService extends WorkerEntrypoint<Env> {
   private auth(): Auth {
     const config = readConfig(this.env);
-    const db = new DB(drizzle(d1Binding(this.env.DB, config.d1)), { timeoutMs: config.d1.timeoutMs });
+    const db = new DB(d1Binding(this.env.DB, config.d1), { timeoutMs: config.d1.timeoutMs });
     // Nothing here mails: a session check refreshes the session at most.
     return new Auth(db, { ...config.auth, sendsMail: false });
   }

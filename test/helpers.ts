@@ -1,4 +1,3 @@
-import { drizzle } from "drizzle-orm/d1";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { app } from "../src/app";
@@ -16,7 +15,7 @@ export function uniqueEmail(prefix = "user"): string {
 }
 
 export function makeDb(): DB {
-  return new DB(drizzle(env.DB));
+  return new DB(env.DB);
 }
 
 export function makeAuth(overrides: Partial<AuthOptions> = {}): Auth {

@@ -1,5 +1,4 @@
 import { env } from "cloudflare:workers";
-import { drizzle } from "drizzle-orm/d1";
 import { Auth } from "../src/auth/auth";
 import { readConfig } from "../src/config";
 import { DB } from "../src/db/db";
@@ -120,7 +119,7 @@ describe("the new routes' budgets", () => {
 
   it("the daily clean-up costs 1 a round", async () => {
     const d1 = countingD1(env.DB);
-    const auth = new Auth(new DB(drizzle(d1.db)), readConfig(env).auth);
+    const auth = new Auth(new DB(d1.db), readConfig(env).auth);
     await auth.cleanUp(500, 3);
     expect(d1.roundTrips).toBeGreaterThanOrEqual(1);
     expect(d1.roundTrips).toBeLessThanOrEqual(3);
@@ -194,7 +193,7 @@ describe("every statement the app sends uses an index", () => {
 
     // The clean-up, and a reset through Auth without the email (the token's own index).
     const d1 = countingD1(env.DB);
-    const auth = new Auth(new DB(drizzle(d1.db)), readConfig(env).auth);
+    const auth = new Auth(new DB(d1.db), readConfig(env).auth);
     await auth.cleanUp(50, 1);
     await auth.updatePassword(await resetToken((await loggedIn()).email), "again");
     trace.push(d1);
@@ -270,7 +269,7 @@ describe("every statement the app sends uses an index", () => {
     // Through Auth: a reset without the address (the token's own index; a spent token cannot be told: 503).
     const d1 = countingD1(env.DB);
     const db = faultyD1(d1.db, (_, sql) => (sql === "batch" ? { timing: "after", message: "storageReset" } : undefined));
-    const auth = new Auth(new DB(drizzle(db)), readConfig(env).auth);
+    const auth = new Auth(new DB(db), readConfig(env).auth);
     await expect(auth.updatePassword(await resetToken((await loggedIn()).email), "again")).rejects.toThrow(TemporarilyUnavailable);
     statements.push(...d1.statements);
     expect([...(await indexesUsed(statements))].sort()).toEqual([

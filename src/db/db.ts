@@ -1,3 +1,4 @@
+import { drizzle } from "drizzle-orm/d1";
 import { and, eq, ne, sql } from "drizzle-orm";
 import { endPendingLoginsStatement } from "./pending-logins";
 import { endGrantsStatement, OAuthStore } from "./oauth";
@@ -53,9 +54,21 @@ export class DB extends Store {
   #oauth?: OAuthStore;
   #accounts?: AccountStore;
 
-  constructor(db: Drizzle, retry: Partial<RetryOptions> = {}) {
+  /**
+   * `d1`: the request's binding. Drizzle over it is made on first use: its client is a dialect, a
+   * session and a database object, and a request that answers from memory (GET /) or runs a
+   * cached query's text on the binding (a session read) never needs one.
+   */
+  constructor(d1: D1Database, retry: Partial<RetryOptions> = {}) {
+    let client: Drizzle | undefined;
     // One DB per request: its failures share one time budget (resilience.ts).
-    super({ db, retry: { timeoutMs: DEFAULT_D1_TIMEOUT_MS, ...retry, trouble: {} } });
+    super({
+      d1,
+      get db() {
+        return (client ??= drizzle(d1));
+      },
+      retry: { timeoutMs: DEFAULT_D1_TIMEOUT_MS, ...retry, trouble: {} },
+    });
   }
 
   // Made on first use: most requests need one store or two.
@@ -157,7 +170,7 @@ export class DB extends Store {
         .toSQL(),
     );
     const row = await this.run("findUserBy", "read", () =>
-      this.db.$client
+      this.connection.d1
         .prepare(query.sql)
         .bind(...bindPlaceholders(query.params, filters))
         .first<Record<string, unknown>>(),

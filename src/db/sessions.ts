@@ -87,7 +87,7 @@ export class SessionStore extends Store {
         .toSQL(),
     );
     const row = await this.run("findSession", "read", () =>
-      this.db.$client
+      this.connection.d1
         .prepare(query.sql)
         .bind(...bindPlaceholders(query.params, { secretHash }))
         .first<Record<string, unknown>>(),

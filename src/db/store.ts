@@ -10,7 +10,9 @@ export type Drizzle = DrizzleD1Database & { $client: D1Database };
  * meets D1 failures spends at most one timeout plus the budget whichever stores it uses.
  */
 export interface Connection {
-  db: Drizzle;
+  /** The request's D1 binding, for statements whose SQL text is cached (`cached` below). */
+  readonly d1: D1Database;
+  readonly db: Drizzle;
   retry: RetryOptions;
 }
 
@@ -21,10 +23,10 @@ export interface Connection {
  * goes through `run` with the retry policy its statements allow (resilience.ts).
  */
 export abstract class Store {
-  protected readonly db: Drizzle;
+  constructor(protected readonly connection: Connection) {}
 
-  constructor(protected readonly connection: Connection) {
-    this.db = connection.db;
+  protected get db(): Drizzle {
+    return this.connection.db;
   }
 
   protected run<T>(method: string, policy: RetryPolicy<T>, attempt: () => Promise<T>): Promise<T> {

@@ -1,4 +1,3 @@
-import { drizzle } from "drizzle-orm/d1";
 import type { RequestIdVariables } from "hono/request-id";
 import type { Context } from "hono";
 import { Auth, type ClientInfo, type CurrentSession } from "../auth/auth";
@@ -7,6 +6,7 @@ import { type Config, ConfigError, readConfig } from "../config";
 import { DB } from "../db/db";
 import { d1Binding, FaultLayerMissing } from "../db/binding";
 import { logLine } from "../log";
+import type { Notify } from "../auth/events";
 import { outbox } from "../mail/outbox";
 import { transportFor } from "../mail/transports";
 import { readSessionCookie } from "./cookie";
@@ -72,8 +72,10 @@ export function loadAuth(c: Context<AppEnv>): void {
       void promise; // no execution context (a bare app.request in a test): let it run
     }
   };
-  const notify = outbox(transportFor(config.mail, c.env), config.mail, waitUntil, c.get("requestId"));
-  const db = new DB(drizzle(d1), { requestId: c.get("requestId"), timeoutMs: config.d1.timeoutMs });
+  // Made when a flow first sends something: most requests send nothing.
+  let send: Notify | undefined;
+  const notify: Notify = (event) => (send ??= outbox(transportFor(config.mail, c.env), config.mail, waitUntil, c.get("requestId")))(event);
+  const db = new DB(d1, { requestId: c.get("requestId"), timeoutMs: config.d1.timeoutMs });
   c.set("auth", new Auth(db, { ...config.auth, notify, requestId: c.get("requestId") }));
 }
 

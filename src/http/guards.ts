@@ -45,6 +45,8 @@ export function requestGuards(app: AppOpenAPI, answerError: ErrorHandler<AppEnv>
   };
   /** The checks inside CORS; a failure is answered here, as in its own layer before, so CORS still adds its headers. */
   const inner = async (c: Context<AppEnv>, next: Next) => {
+    // A GET without a body, not a login page: none of these checks concerns it.
+    if (c.req.method === "GET" && !c.req.raw.body && !LOGIN_PAGES.has(c.req.path)) return next();
     try {
       const checked = () => (c.req.raw.body ? run(c, limit, () => run(c, csrf, next)) : run(c, csrf, next));
       await (LOGIN_PAGES.has(c.req.path) ? run(c, formTargets, checked) : checked());

@@ -1,4 +1,3 @@
-import { drizzle } from "drizzle-orm/d1";
 import { Auth } from "../auth/auth";
 import { ConfigError, readConfig } from "../config";
 import { DB } from "../db/db";
@@ -13,7 +12,7 @@ import { logLine, summarizeError } from "../log";
 export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
   try {
     const config = readConfig(env);
-    const db = new DB(drizzle(d1Binding(env.DB, config.d1)), {
+    const db = new DB(d1Binding(env.DB, config.d1), {
       requestId: `cron:${controller.scheduledTime}`,
       timeoutMs: config.d1.timeoutMs,
     });

@@ -1,5 +1,4 @@
 import { env } from "cloudflare:workers";
-import { drizzle } from "drizzle-orm/d1";
 import fc from "fast-check";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { Auth } from "../../src/auth/auth";
@@ -36,7 +35,13 @@ let runs = 0;
 
 function authWith(faults: (Fault | undefined)[]) {
   const config = readConfig({ ...env, D1_TIMEOUT_MS: "50" });
-  return new Auth(new DB(drizzle(faultyD1(env.DB, (n) => faults[n])), { timeoutMs: 50 }), config.auth);
+  return new Auth(
+    new DB(
+      faultyD1(env.DB, (n) => faults[n]),
+      { timeoutMs: 50 },
+    ),
+    config.auth,
+  );
 }
 
 async function state(email: string, subject: string) {

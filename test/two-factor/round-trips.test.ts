@@ -1,5 +1,4 @@
 import { env } from "cloudflare:workers";
-import { drizzle } from "drizzle-orm/d1";
 import { describe, expect, it } from "vitest";
 import { Auth } from "../../src/auth/auth";
 import { readConfig } from "../../src/config";
@@ -137,7 +136,7 @@ describe("D1 round trips of the second-factor and passkey routes", () => {
       .run();
     await env.DB.prepare("UPDATE webauthn_challenges SET expires_at = 5").run();
     const d1 = countingD1(env.DB);
-    const removed = await new Auth(new DB(drizzle(d1.db)), readConfig(env).auth).cleanUp(500, 20);
+    const removed = await new Auth(new DB(d1.db), readConfig(env).auth).cleanUp(500, 20);
     trace.push(...d1.statements);
     expect(removed.challenges).toBeGreaterThanOrEqual(2);
     expect(
