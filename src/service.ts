@@ -48,7 +48,7 @@ export class AuthService extends WorkerEntrypoint<Env> {
   /** A Cookie header (or the session secret alone) → its live session and user, or null. */
   async verifySession(cookieHeaderOrSecret: string): Promise<VerifiedSession | null> {
     if (typeof cookieHeaderOrSecret !== "string" || cookieHeaderOrSecret.length > 8192) return null;
-    const current = await this.auth().getSession(secretOf(cookieHeaderOrSecret));
+    const current = await this.auth().checkSession(secretOf(cookieHeaderOrSecret));
     if (!current) return null;
     const { user, session } = current;
     return {

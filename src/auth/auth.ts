@@ -1,4 +1,5 @@
 import type { DB } from "../db/db";
+import type { SessionCheck } from "../db/sessions";
 import type { User } from "../db/schema";
 import { Accounts } from "./account";
 import { EmailAddresses } from "./email";
@@ -152,11 +153,16 @@ export class Auth {
     return this.sessions.createSession(email, client);
   }
 
+  /** A live session's id and deadlines and its user's public names (fewer columns than getSession). */
+  checkSession(secret: string | null | undefined): Promise<SessionCheck | null> {
+    return this.sessions.checkSession(secret);
+  }
+
   getSession(secret: string | null | undefined): Promise<CurrentSession | null> {
     return this.sessions.getSession(secret);
   }
 
-  getUserFromSessionId(sessionId: string | null | undefined): Promise<User | null> {
+  getUserFromSessionId(sessionId: string | null | undefined): Promise<SessionCheck["user"] | null> {
     return this.sessions.getUserFromSessionId(sessionId);
   }
 

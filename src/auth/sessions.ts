@@ -1,11 +1,12 @@
 import bcrypt from "bcryptjs";
 import type { DB } from "../db/db";
+import type { SessionCheck } from "../db/sessions";
 import type { Session, User } from "../db/schema";
 import { EmailNotVerified, InvalidCredentials, NoSuchSession, SecondFactorRequired } from "./errors";
 import { type ClientInfo, Flow } from "./flow";
 import type { AuthOptions } from "./options";
 import type { Passwords } from "./passwords";
-import { constantTimeEqual, generateToken, sha256Hex } from "./tokens";
+import { constantTimeEqual, generateToken, isToken, sha256Hex } from "./tokens";
 
 /** How long a pending login (password right, code not yet given) lasts: its cookie's Max-Age. */
 export const PENDING_LOGIN_SECONDS = 5 * 60;
@@ -122,15 +123,41 @@ export class Sessions extends Flow {
    * moves (with last use) at most once per refresh step.
    */
   async getSession(secret: string | null | undefined): Promise<CurrentSession | null> {
-    if (!secret) return null;
-    const digest = await sha256Hex(secret);
-    const found = await this.db.sessions.findSession(digest);
-    if (!found || !constantTimeEqual(found.session.secretHash, digest)) return null;
+    const digest = await this.digestOf(secret);
+    const found = digest ? await this.db.sessions.findSession(digest) : null;
+    return found && (await this.keepAlive(found, digest!)) ? found : null;
+  }
+
+  /**
+   * The same check, reading only what a "who is this" answer needs (the session's id and
+   * deadlines, the user's id, address and public id): GET /profile and the AuthService binding,
+   * the paths other apps call on every request.
+   */
+  async checkSession(secret: string | null | undefined): Promise<SessionCheck | null> {
+    const digest = await this.digestOf(secret);
+    const found = digest ? await this.db.sessions.checkSession(digest) : null;
+    return found && (await this.keepAlive(found, digest!)) ? found : null;
+  }
+
+  /** The digest a secret is stored under; null for a value of a shape we never issue (no query for it). */
+  private async digestOf(secret: string | null | undefined): Promise<string | null> {
+    return secret && isToken(secret) ? sha256Hex(secret) : null;
+  }
+
+  /**
+   * Whether a found session is live: an expired one is deleted on sight, and the idle deadline
+   * of a live one moves (with last use) at most once per refresh step.
+   */
+  private async keepAlive(
+    found: { session: Pick<Session, "id" | "secretHash" | "expiresAt" | "idleExpiresAt"> & { lastUsedAt?: number } },
+    digest: string,
+  ): Promise<boolean> {
     const { session } = found;
+    if (!constantTimeEqual(session.secretHash, digest)) return false;
     const now = this.now();
     if (session.expiresAt <= now || session.idleExpiresAt <= now) {
       await this.db.sessions.deleteSession(session.id);
-      return null;
+      return false;
     }
     const idleExpiresAt = Math.min(now + this.options.sessionIdleTimeoutSeconds, session.expiresAt);
     if (session.idleExpiresAt <= idleExpiresAt - sessionRefreshIntervalSeconds(this.options.sessionIdleTimeoutSeconds)) {
@@ -138,12 +165,12 @@ export class Sessions extends Flow {
       session.idleExpiresAt = idleExpiresAt;
       session.lastUsedAt = now;
     }
-    return found;
+    return true;
   }
 
-  /** The user of a live session, or null (the seed's name). */
-  async getUserFromSessionId(sessionId: string | null | undefined): Promise<User | null> {
-    return (await this.getSession(sessionId))?.user ?? null;
+  /** The user of a live session, or null (the seed's name): its id, address and public id. */
+  async getUserFromSessionId(sessionId: string | null | undefined): Promise<SessionCheck["user"] | null> {
+    return (await this.checkSession(sessionId))?.user ?? null;
   }
 
   /** Logs the user out everywhere: every session ends. */
@@ -153,7 +180,7 @@ export class Sessions extends Flow {
 
   /** Ends the session a client presents, in one query; false when it was not live. */
   async endSession(sessionId: string | null | undefined): Promise<boolean> {
-    if (!sessionId) return false;
+    if (!sessionId || !isToken(sessionId)) return false;
     return (await this.db.sessions.endSession(await sha256Hex(sessionId), this.now())) !== null;
   }
 

@@ -1,3 +1,4 @@
+import { encodeHexLowerCase } from "@oslojs/encoding";
 /**
  * Secret tokens (session ids, reset tokens). The raw value only ever lives in the cookie or the
  * reset response; the database keeps its SHA-256, so a dump of users opens no session.
@@ -10,7 +11,7 @@ export function generateToken(): string {
 
 /** A public identifier (a session's name in lists): 128 random bits in hex, no secret. */
 export function randomId(): string {
-  return [...crypto.getRandomValues(new Uint8Array(16))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return encodeHexLowerCase(crypto.getRandomValues(new Uint8Array(16)));
 }
 
 const TOKEN_SHAPE = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -21,8 +22,7 @@ export function isToken(value: string): boolean {
 }
 
 export async function sha256Hex(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return encodeHexLowerCase(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value))));
 }
 
 /** Equal-length strings compared in time independent of where they differ. */
