@@ -73,7 +73,7 @@ if (!Number.isInteger(CLIENTS) || CLIENTS < 1) badArguments("--clients wants a p
 const FAULTS = Number(values.faults);
 if (!/^\d+(\.\d+)?$/.test(values.faults) || !(FAULTS >= 0 && FAULTS <= 0.5))
   badArguments("--faults wants a share from 0 to 0.5, such as 0.05");
-if (!/^\d+$/.test(values["bcrypt-cost"])) badArguments("--bcrypt-cost wants a whole number (the service accepts 4 to 15)");
+if (!/^\d+$/.test(values["bcrypt-cost"])) badArguments("--bcrypt-cost wants a whole number (the service accepts 4 to 13)");
 let PORT;
 if (values.port === undefined) {
   PORT = await freePort();

@@ -1,4 +1,6 @@
-import type { AuthOptions } from "./auth/options";
+import { type AuthOptions, MAX_BCRYPT_COST } from "./auth/options";
+
+export { MAX_BCRYPT_COST };
 import { LOCAL_ONLY_SIGNING_KEYS, signingKeysProblem } from "./auth/oauth-keys";
 import { type ProviderSettings, readProviders } from "./config-providers";
 import type { D1Options } from "./db/binding";
@@ -318,7 +320,7 @@ export function readConfig(settings: Settings): Config {
       resetTokenDelivery,
       requireEmailVerification,
       sendsMail: mail.transport !== "none",
-      bcryptCost: intVar(settings, "BCRYPT_COST", 10, 4, 15),
+      bcryptCost: intVar(settings, "BCRYPT_COST", 10, 4, MAX_BCRYPT_COST),
       sessionLifetimeSeconds: intVar(settings, "SESSION_LIFETIME_SECONDS", 30 * DAY, 60, 400 * DAY),
       sessionIdleTimeoutSeconds: intVar(settings, "SESSION_IDLE_TIMEOUT_SECONDS", 7 * DAY, 60, 400 * DAY),
       resetTokenLifetimeSeconds: intVar(settings, "RESET_TOKEN_LIFETIME_SECONDS", 3600, 60, 7 * DAY),

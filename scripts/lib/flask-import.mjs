@@ -1,7 +1,7 @@
 // Turns the rows of a Flask-era users table into what edge-auth should hold, and says why for
 // every row it does not take. Pure functions: the CLI (scripts/import-flask.mjs) reads and writes.
 
-import { workerModule } from "./settings.mjs";
+import { MAX_BCRYPT_COST, workerModule } from "./settings.mjs";
 
 // The service's own email rules (src/auth/addresses.ts), not a copy: trimmed, NFC, lower-cased, at
 // most 254 characters, nothing invisible, well-formed text, and a plain addr-spec (what
@@ -41,6 +41,9 @@ export function planImport(rows) {
       invalid.push({ id: row.id, email: String(row.email), reason: "not a plain address (mail could not be sent to it safely)" });
     } else if (!BCRYPT_HASH.test(hashedPassword)) {
       invalid.push({ id: row.id, email: address, reason: "hashed_password is not a bcrypt hash" });
+    } else if (Number(hashedPassword.slice(4, 6)) > MAX_BCRYPT_COST) {
+      // Its login would take longer than the CPU limit allows (docs/scaling.md#cpu-time).
+      invalid.push({ id: row.id, email: address, reason: `bcrypt cost above ${MAX_BCRYPT_COST}, the highest the service checks` });
     } else if (kept.has(address)) {
       duplicates.push({ id: row.id, email: address, keptId: kept.get(address) });
     } else {

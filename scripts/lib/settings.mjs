@@ -14,7 +14,8 @@ register();
 export function workerModule(relativePath) {
   return import(pathToFileURL(path.join(root, relativePath)).href);
 }
-const { ConfigError, readConfig } = await workerModule("src/config.ts");
+const { ConfigError, readConfig, MAX_BCRYPT_COST } = await workerModule("src/config.ts");
+export { MAX_BCRYPT_COST };
 
 /**
  * The vars a local run sees, as `wrangler dev` merges them: wrangler.toml's [vars] (or those of

@@ -51,3 +51,11 @@ export interface AuthOptions {
   /** Unix seconds; tests move the clock. */
   now?: () => number;
 }
+
+/**
+ * The highest BCRYPT_COST accepted (and the highest cost a stored hash may have). The costliest
+ * route (a password change: one compare and one hash) at this cost must fit wrangler.toml's
+ * [limits] cpu_ms with room: `npm run bench:cpu` measures it (about 1.9 s at 13 here; 7.8 s at
+ * 15, the bound before), docs/scaling.md#cpu-time has the figures.
+ */
+export const MAX_BCRYPT_COST = 13;

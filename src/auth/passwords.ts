@@ -5,10 +5,11 @@ import { InvalidCredentials, LoginThrottled, TooManyPasswordChanges, WrongPasswo
 import type { DB } from "../db/db";
 import { checkBreached } from "./breached";
 import { type ClientInfo, Flow } from "./flow";
-import type { AuthOptions } from "./options";
+import { type AuthOptions, MAX_BCRYPT_COST } from "./options";
+import { logLine } from "../log";
 import type { CodeInput, SecondFactor } from "./second-factor";
 import type { CurrentSession } from "./sessions";
-import { generateToken, isToken, sha256Hex } from "./tokens";
+import { generateToken, isToken, sha256Hex, slotOf } from "./tokens";
 
 /**
  * One throwaway hash per cost, made once per isolate: a derived constant, not state. Unknown
@@ -81,7 +82,7 @@ export class Passwords extends Flow {
   ): Promise<string> {
     const { user, trustedDeviceHash } = await this.verifyOwnCredentials(current.user.email, currentPassword, code, deviceToken, client);
     await checkBreached(newPassword, this.options.breachedPasswords, this.options.requestId);
-    const secret = generateToken();
+    const secret = generateToken(slotOf(user.publicId));
     const now = this.now();
     const { changed, limitedUntil } = await this.db.changePassword(
       user.id,
@@ -139,7 +140,16 @@ export class Passwords extends Flow {
    */
   async checkPassword(user: User | null, password: string): Promise<boolean> {
     // A user without a password (signed up through a provider) is checked like an unknown one.
-    if (user && user.hashedPassword !== UNUSABLE_PASSWORD) return bcrypt.compare(password, user.hashedPassword);
+    if (user && user.hashedPassword !== UNUSABLE_PASSWORD) {
+      // A stored hash dearer than any the settings allow (written by hand: the Flask import refuses
+      // them) would outrun the CPU limit on every attempt: it is not checked, and said once per try.
+      if (bcrypt.getRounds(user.hashedPassword) <= MAX_BCRYPT_COST) return bcrypt.compare(password, user.hashedPassword);
+      logLine("warn", {
+        requestId: this.options.requestId ?? "unknown",
+        password: "not checked",
+        reason: `bcrypt cost above ${MAX_BCRYPT_COST}`,
+      });
+    }
     const cost = this.options.bcryptCost;
     if (!dummyHashes.has(cost)) dummyHashes.set(cost, this.hashPassword("edge-auth timing equaliser"));
     await bcrypt.compare(password, await dummyHashes.get(cost)!);

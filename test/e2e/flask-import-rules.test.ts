@@ -29,3 +29,17 @@ it("the Flask import reports the rows whose address is outside the rule, with th
     { id: 3, email: "bcc:x@evil.example", reason: "not a plain address (mail could not be sent to it safely)" },
   ]);
 });
+
+it("refuses a hash whose bcrypt cost is above the highest the service checks (its login would outrun the CPU limit)", () => {
+  const plan = planImport([
+    { id: 1, email: "twelve@example.com", hashed_password: `$2b$12$${"a".repeat(53)}` },
+    { id: 2, email: "thirteen@example.com", hashed_password: `$2b$13$${"a".repeat(53)}` },
+    { id: 3, email: "fourteen@example.com", hashed_password: `$2b$14$${"a".repeat(53)}` },
+    { id: 4, email: "thirty-one@example.com", hashed_password: `$2y$31$${"a".repeat(53)}` },
+  ]);
+  expect(plan.users.map((u: { id: number }) => u.id)).toEqual([1, 2]);
+  expect(plan.invalid).toEqual([
+    { id: 3, email: "fourteen@example.com", reason: "bcrypt cost above 13, the highest the service checks" },
+    { id: 4, email: "thirty-one@example.com", reason: "bcrypt cost above 13, the highest the service checks" },
+  ]);
+});
