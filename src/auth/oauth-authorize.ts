@@ -2,7 +2,7 @@ import type { OAuthClient } from "../db/schema-identity";
 import { OAuthError, UnknownClient } from "./errors";
 import { Flow } from "./flow";
 import type { CurrentSession } from "./sessions";
-import { sha256Hex } from "./tokens";
+import { sha256Hex, slotOf } from "./tokens";
 
 /** Scopes this provider knows; others are ignored (RFC 6749 §3.3 lets a server narrow the request). */
 export const SCOPES = ["openid", "email", "offline_access"] as const;
@@ -198,7 +198,7 @@ export class OAuthAuthorize extends Flow {
   }
 
   private async issueCode(request: CheckedRequest, current: CurrentSession, consent: { scope: string; now: number } | null) {
-    const code = randomSecret();
+    const code = randomSecret(slotOf(current.user.publicId));
     const now = this.now();
     await this.db.oauth.allowAndAddCode(consent, {
       codeHash: await sha256Hex(code),
@@ -216,9 +216,13 @@ export class OAuthAuthorize extends Flow {
   }
 }
 
-/** 256 random bits, base64url: codes and refresh tokens (opaque, never a UUID: not the seed's). */
-export function randomSecret(): string {
+/**
+ * 256 random bits, base64url: codes and refresh tokens (opaque, never a UUID: not the seed's).
+ * Issued for a user, the first byte is the user's slot (tokens.ts `slotOf`; 248 random bits).
+ */
+export function randomSecret(slot?: number): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
+  if (slot !== undefined) bytes[0] = slot;
   return btoa(String.fromCharCode(...bytes))
     .replace(/\+/g, "-")
     .replace(/\//g, "_")

@@ -4,7 +4,7 @@ import { OAuthError } from "./errors";
 import { Flow } from "./flow";
 import { randomSecret } from "./oauth-authorize";
 import { sign, signingKeys, verify } from "./oauth-keys";
-import { constantTimeEqual, randomId, sha256Hex } from "./tokens";
+import { constantTimeEqual, randomId, sha256Hex, slotOf } from "./tokens";
 
 /** Access tokens (RFC 9068 JWTs) and ID tokens live 10 minutes. */
 export const ACCESS_TOKEN_SECONDS = 600;
@@ -110,7 +110,7 @@ export class OAuthTokens extends Flow {
       createdAt: now,
       expiresAt: now + (offline ? REFRESH_ABSOLUTE_SECONDS : ACCESS_TOKEN_SECONDS),
     };
-    const refreshToken = offline ? randomSecret() : undefined;
+    const refreshToken = offline ? randomSecret(slotOf(found.publicId)) : undefined;
     const refresh = refreshToken
       ? { tokenHash: await sha256Hex(refreshToken), idleExpiresAt: Math.min(now + REFRESH_IDLE_SECONDS, grant.expiresAt) }
       : null;
@@ -148,7 +148,7 @@ export class OAuthTokens extends Flow {
       if (asked.some((s) => !grant.scope.split(" ").includes(s))) throw new OAuthError("invalid_scope", "scope is wider than the grant");
       scope = asked.join(" ");
     }
-    const refreshToken = randomSecret();
+    const refreshToken = randomSecret(slotOf(token.publicId));
     const next = { tokenHash: await sha256Hex(refreshToken), idleExpiresAt: Math.min(now + REFRESH_IDLE_SECONDS, grant.expiresAt) };
     if (!(await this.db.oauth.rotate(tokenHash, retry ? token.replacedBy : null, next, grant.id, now))) {
       // Another use of the same token won the race, or (a retry) the chain went on past the token

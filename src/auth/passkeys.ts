@@ -3,7 +3,7 @@ import { NoSuchPasskey, PasskeyRejected } from "./errors";
 import { deviceLabel } from "./device-label";
 import { type ClientInfo, Flow } from "./flow";
 import type { CurrentSession } from "./sessions";
-import { generateToken, randomId, sha256Hex } from "./tokens";
+import { generateToken, randomId, sha256Hex, slotOf } from "./tokens";
 import {
   type CredentialJSON,
   creationOptions,
@@ -164,7 +164,7 @@ export class Passkeys extends Flow {
       current.session.reauthenticatedAt = now;
       return { user };
     }
-    const sessionId = generateToken();
+    const sessionId = generateToken(slotOf(user.publicId));
     const device = generateToken();
     const presented = deviceToken && /^[0-9a-f-]{36}$/.test(deviceToken) ? await sha256Hex(deviceToken) : undefined;
     const opened = await this.db.passkeys.used(passkey, passkey.signCount, update, now, {

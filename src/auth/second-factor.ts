@@ -3,7 +3,7 @@ import type { CodeProof } from "../db/two-factor";
 import { InvalidCode, PendingLoginExpired, SecondFactorRequired, SecondFactorThrottled, TwoFactorNotOn } from "./errors";
 import { type ClientInfo, Flow } from "./flow";
 import { keyedDigest, open, totpContext } from "./secret-box";
-import { generateToken, sha256Hex } from "./tokens";
+import { generateToken, sha256Hex, slotOf } from "./tokens";
 import { matchingStep } from "./totp";
 
 /** A second factor as a request gives it: a TOTP code, or one of the recovery codes. */
@@ -65,7 +65,7 @@ export class SecondFactor extends Flow {
       return new InvalidCode("wrong code");
     };
     if (!proof) throw await wrong();
-    const sessionId = generateToken();
+    const sessionId = generateToken(slotOf(user.publicId));
     const device = generateToken();
     const amr = `${pending.amr} otp mfa`;
     const opened = await this.db.pendingLogins.finish(

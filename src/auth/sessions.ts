@@ -6,7 +6,7 @@ import { EmailNotVerified, InvalidCredentials, NoSuchSession, SecondFactorRequir
 import { type ClientInfo, Flow } from "./flow";
 import type { AuthOptions } from "./options";
 import type { Passwords } from "./passwords";
-import { constantTimeEqual, generateToken, isToken, sha256Hex } from "./tokens";
+import { constantTimeEqual, generateToken, isToken, sha256Hex, slotOf } from "./tokens";
 
 /** How long a pending login (password right, code not yet given) lasts: its cookie's Max-Age. */
 export const PENDING_LOGIN_SECONDS = 5 * 60;
@@ -72,7 +72,7 @@ export class Sessions extends Flow {
     const now = this.now();
     if (twoFactor) {
       // No session yet: a pending login the browser finishes with a code (two-factor.ts).
-      const pendingSecret = generateToken();
+      const pendingSecret = generateToken(slotOf(user.publicId));
       await this.db.pendingLogins.open({
         secretHash: await sha256Hex(pendingSecret),
         userId: user.id,
@@ -83,7 +83,7 @@ export class Sessions extends Flow {
       });
       throw new SecondFactorRequired("second factor required", pendingSecret);
     }
-    const sessionId = generateToken();
+    const sessionId = generateToken(slotOf(user.publicId));
     // A new device token on every login: one planted in the browser or copied from it never lasts.
     const device = generateToken();
     // A raised BCRYPT_COST reaches existing users as they log in.
@@ -108,7 +108,7 @@ export class Sessions extends Flow {
   async createSession(email: string, client: ClientInfo = {}): Promise<string | null> {
     const user = await this.findUser({ email });
     if (!user) return null;
-    const sessionId = generateToken();
+    const sessionId = generateToken(slotOf(user.publicId));
     await this.db.sessions.startSession(
       user.id,
       await this.newSession(sessionId, this.now(), client, "pwd"),

@@ -5,7 +5,7 @@ import { NotLoggedIn, SecondFactorRequired, UserAlreadyExists } from "./errors";
 import { type ClientInfo, Flow } from "./flow";
 import { open, seal } from "./secret-box";
 import { PENDING_LOGIN_SECONDS, type CurrentSession } from "./sessions";
-import { generateToken, sha256Hex } from "./tokens";
+import { generateToken, sha256Hex, slotOf } from "./tokens";
 
 /** The flow cookie lives 10 minutes: state, nonce and PKCE verifier, sealed (AES-GCM) under ENCRYPTION_KEY. */
 export const FLOW_SECONDS = 600;
@@ -233,7 +233,7 @@ export class SocialSignIn extends Flow {
       }
     }
     if ((await this.db.twoFactor.status(user.id)).totp?.confirmedAt) {
-      const pendingSecret = generateToken();
+      const pendingSecret = generateToken(slotOf(user.publicId));
       await this.db.pendingLogins.open({
         secretHash: await sha256Hex(pendingSecret),
         userId: user.id,
@@ -244,7 +244,7 @@ export class SocialSignIn extends Flow {
       });
       throw new SecondFactorRequired("second factor required", pendingSecret);
     }
-    const sessionId = generateToken();
+    const sessionId = generateToken(slotOf(user.publicId));
     await this.db.sessions.startSession(user.id, await this.newSession(sessionId, now, client, "fed"), this.options.maxSessionsPerUser);
     return { kind: "session", user, sessionId };
   }

@@ -4,9 +4,34 @@ import { encodeHexLowerCase } from "@oslojs/encoding";
  * reset response; the database keeps its SHA-256, so a dump of users opens no session.
  */
 
-/** 122 random bits from the CSPRNG, in the UUID v4 shape existing clients expect. */
-export function generateToken(): string {
-  return crypto.randomUUID();
+/**
+ * Where an account would live once accounts are spread over several D1 databases
+ * (docs/scaling.md#past-one-d1): its slot, the first byte of the user's public id (`sub`, the
+ * passkeys' user handle), one of 256, each slot mapped to one database. Undefined for a user
+ * without one.
+ */
+export function slotOf(publicId: string | null | undefined): number | undefined {
+  return publicId && /^[0-9a-f]{2}/.test(publicId) ? parseInt(publicId.slice(0, 2), 16) : undefined;
+}
+
+/**
+ * The slot a secret we issued carries in its first byte (undefined for a value of no shape of
+ * ours): the database a request presenting it would go to, found before any lookup.
+ */
+export function slotOfSecret(secret: string): number | undefined {
+  if (isToken(secret)) return parseInt(secret.slice(0, 2), 16);
+  if (!/^[A-Za-z0-9_-]{43}$/.test(secret)) return undefined;
+  return Uint8Array.from(atob(secret.slice(0, 4).replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0))[0];
+}
+
+/**
+ * Random bits from the CSPRNG in the UUID v4 shape existing clients expect (session ids, reset
+ * tokens). Issued for a known user, its first byte is that user's slot (`slotOf`), so a session
+ * cookie names the database to ask without a directory: 114 random bits then, 122 otherwise.
+ */
+export function generateToken(slot?: number): string {
+  const uuid = crypto.randomUUID();
+  return slot === undefined ? uuid : `${slot.toString(16).padStart(2, "0")}${uuid.slice(2)}`;
 }
 
 /** A public identifier (a session's name in lists): 128 random bits in hex, no secret. */
