@@ -63,7 +63,7 @@ export class Accounts extends Flow {
 
   /** Removes ended sessions, expired tokens and challenges, and long-unseen clients, in bounded rounds. */
   async cleanUp(limitPerRound = 500, maxRounds = 20): Promise<CleanUpCounts> {
-    const total: CleanUpCounts = { sessions: 0, resetTokens: 0, devices: 0, challenges: 0 };
+    const total: CleanUpCounts = { sessions: 0, resetTokens: 0, devices: 0, challenges: 0, appTokens: 0 };
     for (let round = 0; round < maxRounds; round++) {
       const removed = await this.db.cleanUp.cleanUp(this.now(), limitPerRound);
       for (const kind of Object.keys(total) as (keyof CleanUpCounts)[]) total[kind] += removed[kind];

@@ -3,6 +3,8 @@ import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { LINK_MAIL_WINDOW_SECONDS } from "./mail-counts";
 import { TRUSTED_DEVICE_SECONDS } from "./logins";
 import { emailTokens, loginDevices, mailCounts, pendingLogins, sessions, users, webauthnChallenges } from "./schema";
+import { oauthCodes, oauthGrants } from "./schema-identity";
+
 import { type Drizzle, Store } from "./store";
 
 /**
@@ -29,6 +31,8 @@ export interface CleanUpCounts {
   resetTokens: number;
   devices: number;
   challenges: number;
+  /** Expired authorization codes, and grants that have ended (their refresh tokens go with them). */
+  appTokens: number;
 }
 
 /**
@@ -39,12 +43,13 @@ export class CleanUpStore extends Store {
   /**
    * At most `limit` of each: ended sessions (by either deadline), expired reset tokens and
    * links, clients not seen for a year, counts of hours that have ended, pending logins and
-   * WebAuthn challenges past their 5 minutes. Returns what each kind removed, so the caller can
+   * WebAuthn challenges past their 5 minutes, expired authorization codes, and grants that have
+   * ended with their refresh tokens. Returns what each kind removed, so the caller can
    * stop when a round finds less than `limit`.
    */
   async cleanUp(now: number, limit: number): Promise<CleanUpCounts> {
     // Deleting what has expired is harmless to repeat (the counts only go to a log line).
-    const [absolute, idle, tokens, devices, links, , pending, challenges] = await this.run("cleanUp", "read", () =>
+    const [absolute, idle, tokens, devices, links, , pending, challenges, codes, grants] = await this.run("cleanUp", "read", () =>
       this.db.batch([
         deleteDue(this.db, sessions, [sessions.id], sessions.expiresAt, now, limit),
         deleteDue(this.db, sessions, [sessions.id], sessions.idleExpiresAt, now, limit),
@@ -67,6 +72,8 @@ export class CleanUpStore extends Store {
         deleteDue(this.db, mailCounts, [mailCounts.addressHash], mailCounts.windowStart, now - LINK_MAIL_WINDOW_SECONDS, limit),
         deleteDue(this.db, pendingLogins, [pendingLogins.secretHash], pendingLogins.expiresAt, now, limit),
         deleteDue(this.db, webauthnChallenges, [webauthnChallenges.secretHash], webauthnChallenges.expiresAt, now, limit),
+        deleteDue(this.db, oauthCodes, [oauthCodes.codeHash], oauthCodes.expiresAt, now, limit),
+        deleteDue(this.db, oauthGrants, [oauthGrants.id], oauthGrants.expiresAt, now, limit),
       ]),
     );
     return {
@@ -74,6 +81,7 @@ export class CleanUpStore extends Store {
       resetTokens: tokens.length + links.length,
       devices: devices.length,
       challenges: pending.length + challenges.length,
+      appTokens: codes.length + grants.length,
     };
   }
 }
