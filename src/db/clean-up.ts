@@ -1,4 +1,4 @@
-import { asc, lte, sql } from "drizzle-orm";
+import { and, asc, lte, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import { LINK_MAIL_WINDOW_SECONDS } from "./mail-counts";
 import { TRUSTED_DEVICE_SECONDS } from "./logins";
@@ -11,12 +11,20 @@ import { type Drizzle, Store } from "./store";
  * Deletes at most `limit` rows of `table` whose `deadline` is at or before `cutoff`, oldest first,
  * found through the index on the deadline and removed by `key` (the table's primary key).
  */
-function deleteDue(db: Drizzle, table: SQLiteTable, key: SQLiteColumn[], deadline: SQLiteColumn, cutoff: number, limit: number) {
+function deleteDue(
+  db: Drizzle,
+  table: SQLiteTable,
+  key: SQLiteColumn[],
+  deadline: SQLiteColumn,
+  cutoff: number,
+  limit: number,
+  only?: SQL,
+) {
   const columns = sql.join(key, sql`, `);
   const due = db
     .select(Object.fromEntries(key.map((column) => [column.name, column])))
     .from(table)
-    .where(lte(deadline, cutoff))
+    .where(and(lte(deadline, cutoff), only))
     .orderBy(asc(deadline))
     .limit(limit);
   return db
@@ -31,7 +39,7 @@ export interface CleanUpCounts {
   resetTokens: number;
   devices: number;
   challenges: number;
-  /** Expired authorization codes, and grants that have ended (their refresh tokens go with them). */
+  /** Expired authorization codes (a used one once its grant is gone), and grants that have ended (their refresh tokens go with them). */
   appTokens: number;
 }
 
@@ -43,8 +51,9 @@ export class CleanUpStore extends Store {
   /**
    * At most `limit` of each: ended sessions (by either deadline), expired reset tokens and
    * links, clients not seen for a year, counts of hours that have ended, pending logins and
-   * WebAuthn challenges past their 5 minutes, expired authorization codes, and grants that have
-   * ended with their refresh tokens. Returns what each kind removed, so the caller can
+   * WebAuthn challenges past their 5 minutes, expired authorization codes (a used one only once
+   * the grant it issued is gone), and grants that have ended with their refresh tokens (every
+   * rotation keeps the used token behind it, so a replay ends the grant however late). Returns what each kind removed, so the caller can
    * stop when a round finds less than `limit`.
    */
   async cleanUp(now: number, limit: number): Promise<CleanUpCounts> {
@@ -72,7 +81,17 @@ export class CleanUpStore extends Store {
         deleteDue(this.db, mailCounts, [mailCounts.addressHash], mailCounts.windowStart, now - LINK_MAIL_WINDOW_SECONDS, limit),
         deleteDue(this.db, pendingLogins, [pendingLogins.secretHash], pendingLogins.expiresAt, now, limit),
         deleteDue(this.db, webauthnChallenges, [webauthnChallenges.secretHash], webauthnChallenges.expiresAt, now, limit),
-        deleteDue(this.db, oauthCodes, [oauthCodes.codeHash], oauthCodes.expiresAt, now, limit),
+        // A used code stays while the grant it issued lives: presented again, it ends that grant
+        // (RFC 6749 §4.1.2), however late.
+        deleteDue(
+          this.db,
+          oauthCodes,
+          [oauthCodes.codeHash],
+          oauthCodes.expiresAt,
+          now,
+          limit,
+          sql`(${oauthCodes.grantId} IS NULL OR NOT EXISTS (SELECT 1 FROM ${oauthGrants} WHERE ${oauthGrants.id} = ${oauthCodes.grantId}))`,
+        ),
         deleteDue(this.db, oauthGrants, [oauthGrants.id], oauthGrants.expiresAt, now, limit),
       ]),
     );

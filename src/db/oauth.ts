@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNull, lt, ne, or, type SQL, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull, or, type SQL, sql } from "drizzle-orm";
 import { users } from "./schema";
 import {
   type OAuthClient,
@@ -14,11 +14,6 @@ import { type Drizzle, Store } from "./store";
 export type NewCode = typeof oauthCodes.$inferInsert;
 export type NewGrant = typeof oauthGrants.$inferInsert;
 
-/**
- * How long a used refresh token is kept: a day, so a stolen token that the thief and the client
- * both use within a day is caught whichever comes second. docs/scaling.md has what it costs.
- */
-export const USED_REFRESH_TOKEN_KEEP_SECONDS = 24 * 60 * 60;
 /** The user as an app sees them, beside the row that names them. */
 const userFields = { email: users.email, emailVerifiedAt: users.emailVerifiedAt, publicId: users.publicId };
 
@@ -211,21 +206,6 @@ export class OAuthStore extends Store {
                 .where(and(eq(oauthRefreshTokens.tokenHash, replacedBy), isNull(oauthRefreshTokens.usedAt), mine)),
             ]),
         insertRefreshStatement(this.db, next, grantId, now, mine),
-        // A used token is kept USED_REFRESH_TOKEN_KEEP_SECONDS after its use (presented again
-        // within that time it ends the grant, RFC 9700 §4.14.2), then goes with a later rotation:
-        // kept for the grant's whole life, every rotation would leave a row behind (an app
-        // refreshing every 10 minutes: 52,000 rows, 17 MB a year). Older, it is an unknown token,
-        // refused the same.
-        this.db
-          .delete(oauthRefreshTokens)
-          .where(
-            and(
-              eq(oauthRefreshTokens.grantId, grantId),
-              lt(oauthRefreshTokens.usedAt, now - USED_REFRESH_TOKEN_KEEP_SECONDS),
-              ne(oauthRefreshTokens.tokenHash, oldHash),
-              mine,
-            ),
-          ),
       ]);
       return rotated.length === 1;
     });
