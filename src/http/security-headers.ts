@@ -45,8 +45,9 @@ function policies(c: Context): [csp: string, referrer: string] {
   const path = c.req.path;
   if (path === "/docs") return [DOCS_CSP, "same-origin"];
   if (PASSKEY_PAGES.has(path)) return [PASSKEY_CSP, "same-origin"];
-  // The raw URL is enough to rule the token out without parsing the query.
-  if (c.req.method === "GET" && c.req.url.includes("token") && c.req.query("token") !== undefined) return [PAGE_CSP, "no-referrer"];
+  // No query string (GET /, GET /profile...): nothing to parse. With one, Hono decodes its keys
+  // (`?%74oken=` is `token` too).
+  if (c.req.method === "GET" && c.req.url.includes("?") && c.req.query("token") !== undefined) return [PAGE_CSP, "no-referrer"];
   return [PAGE_CSP, "same-origin"];
 }
 
