@@ -20,6 +20,7 @@ import { Log, LogLevel, Miniflare } from "miniflare";
 import { buildBundle, migrateLocal, root, startLocalServer } from "../scripts/lib/local-server.mjs";
 import { describePortProblem, freePorts, parsePort, portProblem } from "../scripts/lib/ports.mjs";
 import { progressLine, seedEmail, seedUsers } from "../scripts/lib/seed-users.mjs";
+import { fmt, has, sh } from "./tools.mjs";
 
 const usage = `usage: npm run bench -- [--quick] [--ports <a>,<b>,<c>,<d>,<e> | --port <first>]
 
@@ -95,17 +96,6 @@ const COST = 10; // wrangler.toml's default, for both servers
 const [OURS, FLASK, SCALE, FLOOR, BARE] = await choosePorts();
 // The targets are judged on the median of at least 5 alternated rounds (issue #23).
 const ROUNDS = QUICK ? 1 : 5;
-
-// stderr captured: a missing module's Python traceback is not the user's concern, the apt-get line is.
-const sh = (cmd, argv) => execFileSync(cmd, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-const has = (cmd) => {
-  try {
-    sh("sh", ["-c", `command -v ${cmd}`]);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 function ensureDebianPackages() {
   const missing = [];
@@ -229,9 +219,6 @@ async function oidcCases(server, rounds) {
 
 /** Runs `measure` `times` times, alternating with the other side, and keeps the median run. */
 const median = (runs, key = "rps") => [...runs].sort((a, b) => a[key] - b[key])[Math.floor(runs.length / 2)];
-
-const fmt = (n, digits = 0) =>
-  Number.isFinite(n) ? n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "n/a";
 
 const children = [];
 const tmp = mkdtempSync(path.join(os.tmpdir(), "edge-auth-bench-"));

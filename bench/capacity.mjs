@@ -23,6 +23,7 @@ import { Log, LogLevel, Miniflare } from "miniflare";
 import { buildBundle, migrateLocal, openLocalD1, root, startLocalServer } from "../scripts/lib/local-server.mjs";
 import { freePorts } from "../scripts/lib/ports.mjs";
 import { seedEmail, seedUsers } from "../scripts/lib/seed-users.mjs";
+import { fmt, has, sh } from "./tools.mjs";
 
 const usage = `usage: npm run bench:capacity -- [--quick]
 
@@ -76,19 +77,6 @@ const SCOPE = "openid email offline_access";
 
 const sha256 = (value) => createHash("sha256").update(value).digest("hex");
 const hexId = () => randomBytes(16).toString("hex");
-
-const fmt = (n, digits = 0) =>
-  Number.isFinite(n) ? n.toLocaleString("en", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "n/a";
-
-const sh = (cmd, argv) => execFileSync(cmd, argv, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-const has = (cmd) => {
-  try {
-    sh("sh", ["-c", `command -v ${cmd}`]);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** wrk drives the load; sqlite3 (the CLI) reads the size case's file with dbstat. */
 function ensureDebianPackages() {
