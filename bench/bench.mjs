@@ -20,7 +20,7 @@ import { Log, LogLevel, Miniflare } from "miniflare";
 import { buildBundle, migrateLocal, root, startLocalServer } from "../scripts/lib/local-server.mjs";
 import { describePortProblem, freePorts, parsePort, portProblem } from "../scripts/lib/ports.mjs";
 import { progressLine, seedEmail, seedUsers } from "../scripts/lib/seed-users.mjs";
-import { fmt, has, sh } from "./tools.mjs";
+import { fmt, has, sh, wrk as runWrk } from "./tools.mjs";
 
 const usage = `usage: npm run bench -- [--quick] [--ports <a>,<b>,<c>,<d>,<e> | --port <first>]
 
@@ -138,26 +138,8 @@ async function login(port, email) {
   return cookie;
 }
 
-/** One wrk run; returns req/s, p50 and p99 in ms, and the count of non-2xx/3xx answers. */
-function wrk(url, { cookie, headers = {}, script, env = {}, connections = CONNECTIONS, duration = DURATION } = {}) {
-  const argv = ["-t1", `-c${connections}`, `-d${duration}`, "--latency"];
-  if (cookie) argv.push("-H", `Cookie: session_id=${cookie}`);
-  for (const [name, value] of Object.entries(headers)) argv.push("-H", `${name}: ${value}`);
-  if (script) argv.push("-s", script);
-  argv.push(url);
-  const out = execFileSync("wrk", argv, { encoding: "utf8", env: { ...process.env, ...env } });
-  const ms = (label) => {
-    const m = new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)`, "m").exec(out);
-    if (!m) return NaN;
-    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
-  };
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    p50: ms("50"),
-    p99: ms("99"),
-    errors: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0),
-  };
-}
+/** One wrk run at the bench's load unless told otherwise. */
+const wrk = (url, options = {}) => runWrk(url, { connections: CONNECTIONS, duration: DURATION, ...options });
 
 /**
  * The provider's cases: a first-party client, codes stored beforehand (one per request, a code

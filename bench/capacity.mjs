@@ -23,7 +23,7 @@ import { Log, LogLevel, Miniflare } from "miniflare";
 import { buildBundle, migrateLocal, openLocalD1, root, startLocalServer } from "../scripts/lib/local-server.mjs";
 import { freePorts } from "../scripts/lib/ports.mjs";
 import { seedEmail, seedUsers } from "../scripts/lib/seed-users.mjs";
-import { fmt, has, sh } from "./tools.mjs";
+import { fmt, has, sh, wrk as runWrk } from "./tools.mjs";
 
 const usage = `usage: npm run bench:capacity -- [--quick]
 
@@ -98,29 +98,10 @@ function ensureDebianPackages() {
   }
 }
 
-/** One wrk run; returns req/s, p50 and p99 in ms, and the count of failed answers (non-2xx/3xx, socket errors). */
-function wrk(url, { cookie, headers = {}, script, env = {} } = {}) {
+/** One wrk run, failed answers counting socket errors too. */
+const wrk = (url, options = {}) =>
   // --timeout 10s: logins queue behind bcrypt for more than wrk's default 2 s on a busy machine.
-  const argv = ["-t1", `-c${CONNECTIONS}`, `-d${DURATION}`, "--timeout", "10s", "--latency"];
-  if (cookie) argv.push("-H", `Cookie: session_id=${cookie}`);
-  for (const [name, value] of Object.entries(headers)) argv.push("-H", `${name}: ${value}`);
-  if (script) argv.push("-s", script);
-  argv.push(url);
-  const out = execFileSync("wrk", argv, { encoding: "utf8", env: { ...process.env, ...env } });
-  const ms = (label) => {
-    const m = new RegExp(`^\\s+${label}%\\s+([\\d.]+)(us|ms|s)`, "m").exec(out);
-    if (!m) return NaN;
-    return Number(m[1]) * { us: 0.001, ms: 1, s: 1000 }[m[2]];
-  };
-  const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
-  return {
-    rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-    p50: ms("50"),
-    p99: ms("99"),
-    errors:
-      Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(out)?.[1] ?? 0) + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0),
-  };
-}
+  runWrk(url, { connections: CONNECTIONS, duration: DURATION, timeout: "10s", socketErrors: true, ...options });
 
 /** The median run by req/s; errors are summed over all runs. */
 function median(runs) {
