@@ -166,6 +166,11 @@ export class Auth {
     return this.sessions.getUserFromSessionId(sessionId);
   }
 
+  /** The address of a live session's user, or null (GET /profile: three columns read). */
+  emailOfSession(secret: string | null | undefined): Promise<string | null> {
+    return this.sessions.emailOfSession(secret);
+  }
+
   destroySession(userId: number): Promise<void> {
     return this.sessions.destroySession(userId);
   }

@@ -1,12 +1,12 @@
 import bcrypt from "bcryptjs";
 import type { DB } from "../db/db";
-import type { SessionCheck } from "../db/sessions";
+import type { SessionCheck, SessionDeadlines } from "../db/sessions";
 import type { Session, User } from "../db/schema";
 import { EmailNotVerified, InvalidCredentials, NoSuchSession, SecondFactorRequired } from "./errors";
 import { type ClientInfo, Flow } from "./flow";
 import type { AuthOptions } from "./options";
 import type { Passwords } from "./passwords";
-import { constantTimeEqual, generateToken, isToken, sha256Hex, slotOf } from "./tokens";
+import { generateToken, isToken, sha256Hex, slotOf } from "./tokens";
 
 /** How long a pending login (password right, code not yet given) lasts: its cookie's Max-Age. */
 export const PENDING_LOGIN_SECONDS = 5 * 60;
@@ -125,18 +125,25 @@ export class Sessions extends Flow {
   async getSession(secret: string | null | undefined): Promise<CurrentSession | null> {
     const digest = await this.digestOf(secret);
     const found = digest ? await this.db.sessions.findSession(digest) : null;
-    return found && (await this.keepAlive(found, digest!)) ? found : null;
+    return found && (await this.keepAlive(found.session, digest!)) ? found : null;
   }
 
   /**
    * The same check, reading only what a "who is this" answer needs (the session's id and
-   * deadlines, the user's id, address and public id): GET /profile and the AuthService binding,
-   * the paths other apps call on every request.
+   * deadlines, the user's id, address and public id): the AuthService binding, the path other
+   * apps call on every request.
    */
   async checkSession(secret: string | null | undefined): Promise<SessionCheck | null> {
     const digest = await this.digestOf(secret);
     const found = digest ? await this.db.sessions.checkSession(digest) : null;
-    return found && (await this.keepAlive(found, digest!)) ? found : null;
+    return found && (await this.keepAlive(found.session, digest!)) ? found : null;
+  }
+
+  /** The address of a live session's user, or null: GET /profile, which answers that alone. */
+  async emailOfSession(secret: string | null | undefined): Promise<string | null> {
+    const digest = await this.digestOf(secret);
+    const found = digest ? await this.db.sessions.checkSessionEmail(digest) : null;
+    return found && (await this.keepAlive(found.session, digest!)) ? found.user.email : null;
   }
 
   /** The digest a secret is stored under; null for a value of a shape we never issue (no query for it). */
@@ -145,23 +152,20 @@ export class Sessions extends Flow {
   }
 
   /**
-   * Whether a found session is live: an expired one is deleted on sight, and the idle deadline
-   * of a live one moves (with last use) at most once per refresh step.
+   * Whether a session found by its digest is live: an expired one is deleted on sight, and the
+   * idle deadline of a live one moves (with last use) at most once per refresh step. The row was
+   * found by `WHERE secret_hash = digest`, an exact match on a digest of the secret, so there is
+   * nothing left to compare (Lucia compares because it finds the row by a separate id).
    */
-  private async keepAlive(
-    found: { session: Pick<Session, "id" | "secretHash" | "expiresAt" | "idleExpiresAt"> & { lastUsedAt?: number } },
-    digest: string,
-  ): Promise<boolean> {
-    const { session } = found;
-    if (!constantTimeEqual(session.secretHash, digest)) return false;
+  private async keepAlive(session: SessionDeadlines & { lastUsedAt?: number }, digest: string): Promise<boolean> {
     const now = this.now();
     if (session.expiresAt <= now || session.idleExpiresAt <= now) {
-      await this.db.sessions.deleteSession(session.id);
+      await this.db.sessions.deleteSession(digest);
       return false;
     }
     const idleExpiresAt = Math.min(now + this.options.sessionIdleTimeoutSeconds, session.expiresAt);
     if (session.idleExpiresAt <= idleExpiresAt - sessionRefreshIntervalSeconds(this.options.sessionIdleTimeoutSeconds)) {
-      await this.db.sessions.touchSession(session.id, idleExpiresAt, now);
+      await this.db.sessions.touchSession(digest, idleExpiresAt, now);
       session.idleExpiresAt = idleExpiresAt;
       session.lastUsedAt = now;
     }

@@ -13,7 +13,7 @@ export const register: AppRouteHandler<typeof registerRoute> = async (c) => {
 };
 
 export const profile: AppRouteHandler<typeof profileRoute> = async (c) => {
-  const user = await c.var.auth.getUserFromSessionId(readSessionCookie(c));
-  if (!user) throw new NotLoggedIn("no live session");
-  return c.json({ email: user.email }, 200);
+  const email = await c.var.auth.emailOfSession(readSessionCookie(c));
+  if (email === null) throw new NotLoggedIn("no live session");
+  return c.json({ email }, 200);
 };
