@@ -62,13 +62,16 @@ export function createRouter() {
  */
 export function acceptsAnyCookies(schema: z.ZodType): boolean {
   // By zod's own definition types: the Worker's zod (build/zod.js) exports few schema classes.
-  const def = schema._zod.def as { type: string; shape?: Record<string, z.ZodType> };
-  if (def.type !== "object" || !def.shape) return false;
+  // A refinement anywhere (`.refine`, `.strict()`'s catchall) can refuse, so it is validated.
+  type Def = { type: string; checks?: unknown[]; shape?: Record<string, z.ZodType>; catchall?: unknown; innerType?: z.ZodType };
+  const plain = (def: Def) => !def.checks?.length;
+  const def = schema._zod.def as Def;
+  if (def.type !== "object" || !def.shape || !plain(def) || def.catchall !== undefined) return false;
   return Object.values(def.shape).every((field) => {
-    let inner = field._zod.def as { type: string; innerType?: z.ZodType; checks?: unknown[] };
+    let inner = field._zod.def as Def;
     if (inner.type !== "optional") return false;
-    while (inner.type === "optional" && inner.innerType) inner = inner.innerType._zod.def as typeof inner;
-    return inner.type === "string" && !inner.checks?.length;
+    while (inner.type === "optional" && inner.innerType && plain(inner)) inner = inner.innerType._zod.def as Def;
+    return inner.type === "string" && plain(inner);
   });
 }
 

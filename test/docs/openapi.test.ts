@@ -195,6 +195,19 @@ describe("cookie schemas that cannot refuse anything (#23)", () => {
     expect(acceptsAnyCookies(z.object({ a: z.string() }))).toBe(false);
     expect(acceptsAnyCookies(z.object({ a: z.string().max(3).optional() }))).toBe(false);
     expect(acceptsAnyCookies(z.object({ a: z.number().optional() }))).toBe(false);
+    // A refinement anywhere can refuse (an outside review).
+    expect(acceptsAnyCookies(z.object({ a: z.string().optional() }).refine((c) => c.a !== "x"))).toBe(false);
+    expect(acceptsAnyCookies(z.object({ a: z.string().optional() }).strict())).toBe(false);
+    expect(
+      acceptsAnyCookies(
+        z.object({
+          a: z
+            .string()
+            .optional()
+            .refine((v) => v !== "x"),
+        }),
+      ),
+    ).toBe(false);
 
     const router = createRouter();
     const bounded = createRoute({
