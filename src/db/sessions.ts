@@ -1,7 +1,7 @@
 import { and, desc, eq, getTableColumns, gt, ne, notInArray, type SQL, sql } from "drizzle-orm";
 import { endPendingLoginsStatement } from "./pending-logins";
 import { endGrantsStatement } from "./oauth";
-import { QueryBuilder } from "drizzle-orm/sqlite-core";
+import { QueryBuilder, type SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { endLinks, PENDING_CHANGE } from "./email-tokens";
 import { clearBackoffStatement, type DeviceLogin, NO_LOGIN_BACKOFF, rememberDeviceStatements } from "./logins";
 import { type Session, sessions, type User, users } from "./schema";
@@ -119,23 +119,15 @@ export class SessionStore extends Store {
    * is unique).
    */
   async checkSession(secretHash: string): Promise<SessionCheck | null> {
-    const query = cached("session-check", () =>
-      new QueryBuilder()
-        .select({
-          expiresAt: sessions.expiresAt,
-          idleExpiresAt: sessions.idleExpiresAt,
-          id: sessions.id,
-          userId: users.id,
-          email: users.email,
-          emailVerifiedAt: users.emailVerifiedAt,
-          publicId: users.publicId,
-        })
-        .from(sessions)
-        .innerJoin(users, eq(users.id, sessions.userId))
-        .where(eq(sessions.secretHash, sql.placeholder("secretHash")))
-        .toSQL(),
-    );
-    const row = await this.checkRow("checkSession", query, secretHash);
+    const row = await this.checkRow("checkSession", secretHash, () => ({
+      expiresAt: sessions.expiresAt,
+      idleExpiresAt: sessions.idleExpiresAt,
+      id: sessions.id,
+      userId: users.id,
+      email: users.email,
+      emailVerifiedAt: users.emailVerifiedAt,
+      publicId: users.publicId,
+    }));
     if (!row) return null;
     // In the select's order.
     const [expiresAt, idleExpiresAt, id, userId, email, emailVerifiedAt, publicId] = row;
@@ -152,22 +144,30 @@ export class SessionStore extends Store {
 
   /** The narrowest check, for GET /profile (the seed's "who is this", the hottest path): three columns. */
   async checkSessionEmail(secretHash: string): Promise<EmailCheck | null> {
-    const query = cached("session-check-email", () =>
-      new QueryBuilder()
-        .select({ expiresAt: sessions.expiresAt, idleExpiresAt: sessions.idleExpiresAt, email: users.email })
-        .from(sessions)
-        .innerJoin(users, eq(users.id, sessions.userId))
-        .where(eq(sessions.secretHash, sql.placeholder("secretHash")))
-        .toSQL(),
-    );
-    const row = await this.checkRow("checkSessionEmail", query, secretHash);
+    const row = await this.checkRow("checkSessionEmail", secretHash, () => ({
+      expiresAt: sessions.expiresAt,
+      idleExpiresAt: sessions.idleExpiresAt,
+      email: users.email,
+    }));
     if (!row) return null;
     const [expiresAt, idleExpiresAt, email] = row;
     return { session: { expiresAt: Number(expiresAt), idleExpiresAt: Number(idleExpiresAt) }, user: { email: String(email) } };
   }
 
-  /** One check query's row, as an array of its columns; the digest is unique, so one row at most. */
-  private async checkRow(name: string, query: { sql: string; params: unknown[] }, secretHash: string): Promise<unknown[] | undefined> {
+  /**
+   * One check query's row, as an array of the columns `columns` names (in their order): the
+   * session by its digest, joined to its user. Built once per isolate under `name`; the digest
+   * is unique, so one row at most.
+   */
+  private async checkRow(name: string, secretHash: string, columns: () => Record<string, SQLiteColumn>): Promise<unknown[] | undefined> {
+    const query = cached(name, () =>
+      new QueryBuilder()
+        .select(columns())
+        .from(sessions)
+        .innerJoin(users, eq(users.id, sessions.userId))
+        .where(eq(sessions.secretHash, sql.placeholder("secretHash")))
+        .toSQL(),
+    );
     const rows = await this.run(name, "read", () =>
       this.connection.d1
         .prepare(query.sql)
