@@ -5,7 +5,7 @@
 // the bundle size and the bcrypt cost table. Stops by itself in a few minutes.
 //   npm run bench                           free ports picked by the system
 //   npm run bench -- --quick                a ~30-second smoke run
-//   npm run bench -- --ports 9001,9002,9003,9004   or   --port 9001 (9001 to 9004)
+//   npm run bench -- --ports 9001,9002,9003,9004,9005,9006   or   --port 9001 (9001 to 9006)
 //   npm run bench -- --help
 // Every server listens on 127.0.0.1 only.
 import { execFileSync, spawn } from "node:child_process";
@@ -17,12 +17,13 @@ import { parseArgs } from "node:util";
 import { gzipSync } from "node:zlib";
 import bcrypt from "bcryptjs";
 import { Log, LogLevel, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { buildBundle, migrateLocal, root, startLocalServer } from "../scripts/lib/local-server.mjs";
 import { describePortProblem, freePorts, parsePort, portProblem } from "../scripts/lib/ports.mjs";
 import { progressLine, seedEmail, seedUsers } from "../scripts/lib/seed-users.mjs";
 import { fmt, has, sh, wrk as runWrk } from "./tools.mjs";
 
-const usage = `usage: npm run bench -- [--quick] [--ports <a>,<b>,<c>,<d>,<e> | --port <first>]
+const usage = `usage: npm run bench -- [--quick] [--ports <a>,<b>,<c>,<d>,<e>,<f> | --port <first>]
 
 Benchmarks edge-auth (the production bundle on workerd) against the Flask + SQLAlchemy + gunicorn
 original in bench/flask with wrk, then GET /profile at 1,000 vs 1,000,000 users, the bundle size
@@ -30,13 +31,14 @@ and bcrypt's cost per hash. Installs wrk and Debian's python3-flask, python3-sql
 python3-bcrypt and gunicorn with apt-get if missing. Stops by itself in a few minutes.
 
   --quick            a ~30-second smoke run: one round of 2 s runs, 100,000 users in the scale case
-  --ports a,b,c,d,e  the five ports it listens on (127.0.0.1): edge-auth, the Flask baseline,
+  --ports a,...,f    the six ports it listens on (127.0.0.1): edge-auth, the Flask baseline,
                      edge-auth holding the scale case's users, the bare-Worker D1 floor, the
-                     bare Worker answering GET /'s body and headers
-  --port <first>     the same as --ports first,first+1,...,first+4
+                     bare Worker answering GET /'s body and headers, the bare Worker doing
+                     GET /profile's session check
+  --port <first>     the same as --ports first,first+1,...,first+5
   -h, --help         this text
 
-Without --ports or --port it picks five free ports, so it runs next to npm start, npm run serve
+Without --ports or --port it picks six free ports, so it runs next to npm start, npm run serve
 or another bench.`;
 
 /** Exits 2 after one line saying what is wrong with the arguments, and the usage line. */
@@ -68,15 +70,15 @@ async function choosePorts() {
   let ports;
   if (values.ports !== undefined) {
     ports = values.ports.split(",").map(parsePort);
-    if (ports.length !== 5 || ports.some(Number.isNaN)) badArguments(`--ports wants five ports (1-65535) separated by commas`);
+    if (ports.length !== 6 || ports.some(Number.isNaN)) badArguments(`--ports wants six ports (1-65535) separated by commas`);
   } else if (values.port !== undefined) {
     const first = parsePort(values.port);
-    if (Number.isNaN(first) || first > 65531) badArguments("--port wants a port from 1 to 65531 (it uses that one and the next four)");
-    ports = [first, first + 1, first + 2, first + 3, first + 4];
+    if (Number.isNaN(first) || first > 65530) badArguments("--port wants a port from 1 to 65530 (it uses that one and the next five)");
+    ports = [first, first + 1, first + 2, first + 3, first + 4, first + 5];
   } else {
-    return freePorts(5);
+    return freePorts(6);
   }
-  if (new Set(ports).size !== 5) badArguments("--ports wants five different ports");
+  if (new Set(ports).size !== 6) badArguments("--ports wants six different ports");
   for (const port of ports) {
     const problem = await portProblem(port);
     if (problem) {
@@ -93,7 +95,7 @@ const CONNECTIONS = "16";
 const BASE_USERS = 1_000;
 const SCALE_USERS = QUICK ? 100_000 : 1_000_000;
 const COST = 10; // wrangler.toml's default, for both servers
-const [OURS, FLASK, SCALE, FLOOR, BARE] = await choosePorts();
+const [OURS, FLASK, SCALE, FLOOR, BARE, SESSION] = await choosePorts();
 // The targets are judged on the median of at least 5 alternated rounds (issue #23).
 const ROUNDS = QUICK ? 1 : 5;
 
@@ -136,6 +138,24 @@ async function login(port, email) {
   const cookie = /session_id=([^;]+)/.exec(response.headers.get("set-cookie") ?? "")?.[1];
   if (response.status !== 200 || !cookie) throw new Error(`login on :${port} failed: ${response.status}`);
   return cookie;
+}
+
+/**
+ * Seeds the session-check floor's database like edge-auth's (the same 1,000 users) and stores one
+ * live session of user 5 as edge-auth does (only the SHA-256 of its secret); returns the secret.
+ */
+async function storeSession(db) {
+  await seedUsers(db, { total: BASE_USERS, cost: COST });
+  const secret = crypto.randomUUID();
+  const digest = createHash("sha256").update(secret).digest("hex");
+  await db
+    .prepare(
+      `INSERT INTO sessions (id, user_id, secret_hash, created_at, expires_at, idle_expires_at, last_used_at)
+       SELECT ?1, id, ?2, unixepoch(), unixepoch() + 86400, unixepoch() + 86400, unixepoch() FROM users WHERE email = ?3`,
+    )
+    .bind(crypto.randomUUID(), digest, seedEmail(5))
+    .run();
+  return secret;
 }
 
 /** One wrk run at the bench's load unless told otherwise. */
@@ -216,7 +236,9 @@ async function main() {
   console.log(
     `machine: ${os.cpus().length} cores (${cpu}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, wrk -t1 -c${CONNECTIONS} -d${DURATION}`,
   );
-  console.error(`bench: ports on 127.0.0.1: edge-auth ${OURS}, Flask ${FLASK}, scale ${SCALE}, floor ${FLOOR}, bare ${BARE}`);
+  console.error(
+    `bench: ports on 127.0.0.1: edge-auth ${OURS}, Flask ${FLASK}, scale ${SCALE}, floor ${FLOOR}, bare ${BARE}, session check ${SESSION}`,
+  );
 
   const bundle = buildBundle(path.join(tmp, "dist"));
   const servers = [];
@@ -284,6 +306,27 @@ async function main() {
     await bare.ready;
     const bareHeaderCount = Object.keys(sampleHeaders).length + 1;
 
+    // The floor of a real session check: a bare Worker doing only what GET /profile must (cookie,
+    // SHA-256, the same indexed query, the deadlines) on a database of its own with the same
+    // schema and the same 1,000 users, and one session of user 5. No framework, headers, request
+    // id, timeout or refresh: what any session check that reads local D1 can reach at best.
+    const sessionState = path.join(tmp, "session-floor");
+    migrateLocal(sessionState);
+    const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+    const sessionFloor = new Miniflare({
+      modules: true,
+      scriptPath: path.join(root, "bench/d1-session.worker.js"),
+      compatibilityDate: "2026-04-01",
+      d1Databases: workerOptions.d1Databases,
+      d1Persist: path.join(sessionState, "v3/d1"),
+      unsafeDirectSockets: [{ host: "127.0.0.1", port: SESSION }],
+      cf: false,
+      log: new Log(LogLevel.WARN),
+    });
+    servers.push(sessionFloor);
+    await sessionFloor.ready;
+    const sessionCookie = await storeSession(await sessionFloor.getD1Database("DB"));
+
     const ourCookie = await login(OURS, seedEmail(5));
     const flaskCookie = await login(FLASK, "user5@example.com");
     const loginScript = path.join(root, "bench/login.lua");
@@ -300,8 +343,9 @@ async function main() {
         route: "GET /profile",
         ours: () => wrk(`http://127.0.0.1:${OURS}/profile`, { cookie: ourCookie }),
         flask: () => wrk(`http://127.0.0.1:${FLASK}/profile`, { cookie: flaskCookie }),
-        // Measured in the same rounds, so the floor sees the same machine state.
+        // Measured in the same rounds, so the floors see the same machine state.
         floor: () => wrk(`http://127.0.0.1:${FLOOR}/`),
+        session: () => wrk(`http://127.0.0.1:${SESSION}/`, { cookie: sessionCookie }),
         rounds: ROUNDS,
       },
       {
@@ -322,6 +366,7 @@ async function main() {
     const rows = [];
     const floorRuns = [];
     const bareRuns = [];
+    const sessionRuns = [];
     for (const c of cases) {
       const oursRuns = [];
       const flaskRuns = [];
@@ -330,12 +375,16 @@ async function main() {
         flaskRuns.push(c.flask());
         if (c.floor) floorRuns.push(c.floor());
         if (c.bare) bareRuns.push(c.bare());
+        if (c.session) sessionRuns.push(c.session());
       }
       rows.push({ route: c.route, ours: median(oursRuns), flask: median(flaskRuns) });
       process.stderr.write(`measured ${c.route}\n`);
     }
     const floorRun = median(floorRuns);
     const bareRun = median(bareRuns);
+    const sessionRun = median(sessionRuns);
+    if (sessionRuns.some((run) => run.errors > 0))
+      throw new Error("bench: the session-check floor answered errors (its session was not found)");
 
     // Scale: the same GET /profile against 1,000 and SCALE_USERS users, alternated.
     const scaleCookie = await login(SCALE, seedEmail(SCALE_USERS - 7));
@@ -363,6 +412,9 @@ async function main() {
     );
     console.log(
       `| runtime floor: bare Worker, one D1 \`SELECT 1\` | ${fmt(floorRun.rps)} | ${fmt(floorRun.p50, 2)} | ${fmt(floorRun.p99, 2)} | (vs Flask GET /profile) | | | ${fmt(floorRun.rps / rows[1].flask.rps, 2)}x |`,
+    );
+    console.log(
+      `| session-check floor: bare Worker, GET /profile's cookie, SHA-256 and query | ${fmt(sessionRun.rps)} | ${fmt(sessionRun.p50, 2)} | ${fmt(sessionRun.p99, 2)} | (vs Flask GET /profile) | | | ${fmt(sessionRun.rps / rows[1].flask.rps, 2)}x |`,
     );
     const errors = rows.flatMap((r) => [r.ours.errors, r.flask.errors]).reduce((a, b) => a + b, 0);
     if (errors) console.log(`\nnon-2xx/3xx responses during throughput runs: ${errors}`);
@@ -417,6 +469,9 @@ async function main() {
     );
     console.log(
       `- GET /profile at least 0.9x the bare Worker doing one D1 query: ${fmt(profile.ours.rps / floorRun.rps, 2)}x, ${verdict(profile.ours.rps / floorRun.rps >= 0.9)}`,
+    );
+    console.log(
+      `- (not a target) GET /profile against the session-check floor: ${fmt(profile.ours.rps / sessionRun.rps, 2)}x; that floor against the one-query floor: ${fmt(sessionRun.rps / floorRun.rps, 2)}x`,
     );
     console.log(
       `- GET / at least 1.5x Flask: ${fmt(root1.ours.rps / root1.flask.rps, 2)}x, ${verdict(root1.ours.rps / root1.flask.rps >= 1.5)}`,
