@@ -158,6 +158,26 @@ async function storeSession(db) {
   return secret;
 }
 
+/**
+ * One of the bench's bare Workers (bench/*.worker.js, no framework) on workerd, listening on
+ * 127.0.0.1:`port`, added to `servers` (stopped at the end); `options`: its bindings or D1.
+ */
+async function startBareWorker(servers, script, port, options) {
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: path.join(root, script),
+    compatibilityDate: "2026-04-01",
+    unsafeDirectSockets: [{ host: "127.0.0.1", port }],
+    // Offline machines: do not try to fetch the `request.cf` placeholder from Cloudflare.
+    cf: false,
+    log: new Log(LogLevel.WARN),
+    ...options,
+  });
+  servers.push(mf);
+  await mf.ready;
+  return mf;
+}
+
 /** One wrk run at the bench's load unless told otherwise. */
 const wrk = (url, options = {}) => runWrk(url, { connections: CONNECTIONS, duration: DURATION, ...options });
 
@@ -279,35 +299,15 @@ async function main() {
     await waitFor(`http://127.0.0.1:${FLASK}/`);
 
     // The runtime's floor: one D1 query per request and nothing else, same workerd setup.
-    const floor = new Miniflare({
-      modules: true,
-      scriptPath: path.join(root, "bench/d1-floor.worker.js"),
-      compatibilityDate: "2026-04-01",
-      d1Databases: { DB: "floor" },
-      d1Persist: path.join(tmp, "floor"),
-      unsafeDirectSockets: [{ host: "127.0.0.1", port: FLOOR }],
-      // Offline machines: do not try to fetch the `request.cf` placeholder from Cloudflare.
-      cf: false,
-      log: new Log(LogLevel.WARN),
-    });
-    servers.push(floor);
-    await floor.ready;
+    await startBareWorker(servers, "bench/d1-floor.worker.js", FLOOR, { d1Databases: { DB: "floor" }, d1Persist: path.join(tmp, "floor") });
 
     // The framework's floor: a bare Worker sending GET /'s body and every header edge-auth sent
     // with it (the security headers, Cache-Control, Vary...), a new request id each time.
     const sample = await fetch(`http://127.0.0.1:${OURS}/`);
     const sampleHeaders = Object.fromEntries([...sample.headers].filter(([name]) => name !== "x-request-id" && name !== "content-length"));
-    const bare = new Miniflare({
-      modules: true,
-      scriptPath: path.join(root, "bench/bare.worker.js"),
-      compatibilityDate: "2026-04-01",
+    await startBareWorker(servers, "bench/bare.worker.js", BARE, {
       bindings: { HEADERS: JSON.stringify(sampleHeaders), BODY: await sample.text() },
-      unsafeDirectSockets: [{ host: "127.0.0.1", port: BARE }],
-      cf: false,
-      log: new Log(LogLevel.WARN),
     });
-    servers.push(bare);
-    await bare.ready;
     const bareHeaderCount = Object.keys(sampleHeaders).length + 1;
 
     // The floor of a real session check: a bare Worker doing only what GET /profile must (cookie,
@@ -317,18 +317,10 @@ async function main() {
     const sessionState = path.join(tmp, "session-floor");
     migrateLocal(sessionState);
     const { workerOptions } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
-    const sessionFloor = new Miniflare({
-      modules: true,
-      scriptPath: path.join(root, "bench/d1-session.worker.js"),
-      compatibilityDate: "2026-04-01",
+    const sessionFloor = await startBareWorker(servers, "bench/d1-session.worker.js", SESSION, {
       d1Databases: workerOptions.d1Databases,
       d1Persist: path.join(sessionState, "v3/d1"),
-      unsafeDirectSockets: [{ host: "127.0.0.1", port: SESSION }],
-      cf: false,
-      log: new Log(LogLevel.WARN),
     });
-    servers.push(sessionFloor);
-    await sessionFloor.ready;
     const sessionCookie = await storeSession(await sessionFloor.getD1Database("DB"));
 
     const ourCookie = await login(OURS, seedEmail(5));
