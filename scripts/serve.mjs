@@ -14,6 +14,7 @@ import { buildBundle, defaultPersistRoot, migrateLocal, ServerLog, startLocalSer
 import { saveLoggedMail } from "./lib/local-mail.mjs";
 import { describePortProblem, portProblem } from "./lib/ports.mjs";
 import { checkSettings, localPublicUrl, localVars } from "./lib/settings.mjs";
+import { onStopSignals } from "./lib/signals.mjs";
 
 const usage =
   "usage: npm run serve -- [--port <1-65535>] [--ip <address>] [--var NAME:VALUE ...] [--persist-to <dir>] [--bundle <file> [--fault-build]]";
@@ -94,5 +95,4 @@ const stop = async () => {
   await mf.dispose();
   process.exit(0);
 };
-process.on("SIGINT", stop);
-process.on("SIGTERM", stop);
+onStopSignals(stop);

@@ -12,6 +12,7 @@ import { pathToFileURL } from "node:url";
 import { countAppliedMigrations } from "./lib/local-server.mjs";
 import { describePortProblem, portProblem } from "./lib/ports.mjs";
 import { checkSettings, localPublicUrl, localVars, root } from "./lib/settings.mjs";
+import { onStopSignals } from "./lib/signals.mjs";
 
 const usage = "usage: npm start -- [--port <1-65535>] [--ip <address>] [--env <name>] [--var NAME:VALUE ...] [--persist-to <dir>]";
 let values;
@@ -102,6 +103,7 @@ const dev = spawn(
     env: { ...env, WRANGLER_HIDE_BANNER: "true", EDGE_AUTH_OPEN_URL: publicUrl ?? local.vars.PUBLIC_URL ?? "http://localhost:8787" },
   },
 );
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
+// Passed on to wrangler dev, and this script ends when it has.
+onStopSignals((signal) => dev.kill(signal));
 
 dev.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -62,7 +62,16 @@ async function registerAndKeep(script: string, extra: string[]) {
   // What the local binding writes is its user's alone too (the servers' umask).
   expect(statSync(temporaryFile).mode & 0o777).toBe(0o600);
   server.child.kill("SIGTERM");
-  await server.exited;
+  expect(await server.exited).toBe(0);
+  // Stopped means stopped: nothing the script started still answers on its port (npm start used
+  // to exit on a SIGTERM and leave wrangler dev serving: wrangler's own signal listeners, added
+  // when a script imports it, called process.exit() before ours ran).
+  expect(
+    await fetch(`${url}/`).then(
+      () => "answered",
+      () => "refused",
+    ),
+  ).toBe("refused");
   return { email, saved, mailDir, port };
 }
 
@@ -80,7 +89,7 @@ it.each([
   ["scripts/serve.mjs", []],
   ["scripts/start.mjs", []],
 ] as const)(
-  "%s keeps each mail, readable only by its user, after the server stops; npm run mail lists it",
+  "%s keeps each mail, readable only by its user, after the server stops (a SIGTERM stops all of it); npm run mail lists it",
   async (script, extra) => {
     const { email, saved, mailDir, port } = await registerAndKeep(script, [...extra]);
     expect(saved).toMatch(/^mail: saved to .*\.txt \(npm run mail lists the latest\)$/);
